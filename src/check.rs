@@ -1,0 +1,139 @@
+//! One input, top to bottom: reader thread → lines → parser → engine → findings. Streaming
+//! findings are handed to the caller as they fire; the rest come back at the end.
+
+use std::io::{self, Read};
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
+
+use crate::engine::Engine;
+use crate::event::{Event, EventKind};
+use crate::finding::Finding;
+use crate::input::{self, for_each_line};
+use crate::parse::{Line, Parser};
+use crate::rules::RuleSet;
+use crate::stats::Stats;
+
+/// Words only baton connector logs use: one of them in a zap message marks a baton log.
+static BATON_VOCABULARY: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::new([
+        "Syncing ",
+        "Synced ",
+        "Sync complete",
+        "finished unary call",
+        "finished stream call",
+        "base-http-client",
+        "HTTP request",
+        "Request complete",
+        "ratelimit",
+        "retrying operation",
+        "runner:",
+        "c1_api_task_manager",
+        "error running connector",
+        "Logger created",
+        "connector service",
+        "sync action",
+        "ingest invariant",
+        "http cache config",
+        "grpc",
+        "provisioner",
+    ])
+    .expect("static patterns")
+});
+
+/// What one input produced.
+#[derive(Debug, Default)]
+pub struct InputResult {
+    pub findings: Vec<Finding>,
+    pub stats: Stats,
+    /// At least one zap message used baton's vocabulary.
+    pub baton_seen: bool,
+}
+
+/// Options for reading one input.
+#[derive(Clone, Copy, Debug)]
+pub struct ReadOptions {
+    pub max_line_bytes: usize,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            max_line_bytes: input::DEFAULT_MAX_LINE_BYTES,
+        }
+    }
+}
+
+/// Lints one input stream named `path`. `on_new` sees each finding when it fires; an error from
+/// it (a closed output pipe) stops the input and is returned.
+pub fn lint_reader<R: Read + Send + 'static>(
+    rules: &RuleSet,
+    src: R,
+    path: &str,
+    opts: ReadOptions,
+    on_new: &mut dyn FnMut(&Finding) -> io::Result<()>,
+) -> io::Result<InputResult> {
+    let mut engine = Engine::new(rules, path);
+    let mut parser = Parser::new();
+    let mut line_no = 0u64;
+    let mut lossy = 0u64;
+    let mut baton_seen = false;
+    let mut sink_err: Option<io::Error> = None;
+    let mut on_event = |ev: &Event<'_>, engine: &mut Engine<'_>| {
+        if !baton_seen
+            && matches!(
+                ev.kind,
+                EventKind::Json | EventKind::Console | EventKind::MultiLineJson
+            )
+            && BATON_VOCABULARY.is_match(ev.msg.as_ref())
+        {
+            baton_seen = true;
+        }
+        engine.on_event(ev);
+    };
+    let read = input::stream(src, opts.max_line_bytes, |chunk| {
+        for_each_line(chunk, |l| {
+            line_no += 1;
+            lossy += l.lossy as u64;
+            let line = Line {
+                text: &l.text,
+                number: line_no,
+                offset: l.offset,
+            };
+            parser.push(line, &mut |ev| on_event(ev, &mut engine));
+        });
+        for f in engine.drain_new() {
+            if let Err(e) = on_new(&f) {
+                sink_err = Some(e);
+                return false;
+            }
+        }
+        true
+    });
+    if let Some(e) = sink_err {
+        return Err(e);
+    }
+    let read = read?;
+    parser.finish(&mut |ev| on_event(ev, &mut engine));
+    for f in engine.drain_new() {
+        on_new(&f)?;
+    }
+    let (findings, overflowed) = engine.finish();
+    let mut stats = parser.stats;
+    stats.bytes = read.bytes;
+    stats.truncated_lines = read.truncated_lines;
+    stats.lossy_lines = lossy;
+    stats.overflowed_findings = overflowed;
+    Ok(InputResult {
+        findings,
+        stats,
+        baton_seen,
+    })
+}
+
+/// Lints text in memory (tests, `baton-lint test`): all findings, no streaming.
+pub fn lint_text(rules: &RuleSet, text: &str, path: &str) -> InputResult {
+    let cursor = io::Cursor::new(text.as_bytes().to_vec());
+    lint_reader(rules, cursor, path, ReadOptions::default(), &mut |_| Ok(()))
+        .expect("reading memory cannot fail")
+}

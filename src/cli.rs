@@ -1,0 +1,165 @@
+//! Command-line arguments (clap derive). `baton-lint [FILES]` checks; subcommands list, explain
+//! and test rules, and show how lines parse.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::report::Format;
+
+/// Tells a baton connector author why their connector broke and what to change, from its logs.
+#[derive(Debug, Parser)]
+#[command(
+    name = "baton-lint",
+    version,
+    args_conflicts_with_subcommands = true,
+    after_help = "Examples:\n  baton-yourservice --log-level debug --log-format json 2>&1 | baton-lint\n  baton-lint logs/*.log\n  baton-lint --format concise ci.log\n  baton-lint rule BL101\n\nExit codes: 0 clean, 1 findings at or above --fail-on, 2 usage, I/O or rule errors."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub check: CheckArgs,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check logs for known connector failures (the default).
+    Check(CheckArgs),
+    /// List the rules.
+    Rules(RulesArgs),
+    /// Explain one rule: what, why, example, cause and fix.
+    #[command(alias = "explain")]
+    Rule(RuleArgs),
+    /// Run the rules' embedded test cases; reports each failing case as Missing or Noisy.
+    Test(TestArgs),
+    /// Validate rule files without running anything.
+    CheckRules(CheckRulesArgs),
+    /// Print the parsed events of the input, one JSON object per line (debugging parsers).
+    Events(EventsArgs),
+}
+
+/// When to color output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+/// Which severity makes the exit code 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+}
+
+/// Rule selection and configuration shared by `check` and `rules`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct RuleOptions {
+    /// Folder of extra rule files (*.toml), added to the built-in rules. Repeatable.
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rule_dirs: Vec<PathBuf>,
+    /// Only run these rules: codes, code prefixes (BL2), names or categories; `ALL`.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub select: Vec<String>,
+    /// Run these rules in addition to the selected ones.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub extend_select: Vec<String>,
+    /// Do not run these rules.
+    #[arg(long, value_delimiter = ',', value_name = "RULES")]
+    pub ignore: Vec<String>,
+    /// Also run rules still in preview.
+    #[arg(long)]
+    pub preview: bool,
+    /// Configuration file (default: the nearest baton-lint.toml above the working directory).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Ignore every configuration file.
+    #[arg(long, conflicts_with = "config")]
+    pub isolated: bool,
+}
+
+/// `baton-lint check`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct CheckArgs {
+    /// Log files to check; `-` or none for stdin.
+    #[arg(value_name = "FILES")]
+    pub files: Vec<PathBuf>,
+    /// Output format (default: full).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Print run statistics (bytes, lines, events by kind, lossy and truncated lines).
+    #[arg(long)]
+    pub stats: bool,
+    /// When to use colors (NO_COLOR and FORCE_COLOR are honoured with `auto`).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Print nothing; only the exit code tells.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Exit 1 when a finding has at least this severity (default: warning).
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Exit 0 even when there are findings.
+    #[arg(long)]
+    pub exit_zero: bool,
+    /// Cut lines longer than this many bytes (they are counted and noted).
+    #[arg(long, value_name = "BYTES", default_value_t = crate::input::DEFAULT_MAX_LINE_BYTES)]
+    pub max_line_bytes: usize,
+    /// Name to report for stdin instead of `-`.
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<String>,
+    #[command(flatten)]
+    pub rules: RuleOptions,
+}
+
+/// `baton-lint rules`.
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    /// `table` (default), `json`, or `markdown` (the README's rule list).
+    #[arg(long, default_value = "table", value_parser = ["table", "json", "markdown"])]
+    pub format: String,
+    /// List every rule, including ones not selected by the configuration.
+    #[arg(long)]
+    pub all: bool,
+    #[command(flatten)]
+    pub rules: RuleOptions,
+}
+
+/// `baton-lint rule CODE`.
+#[derive(Debug, Args)]
+pub struct RuleArgs {
+    /// Rule code (BL101) or name (repeated-page-token).
+    pub rule: String,
+    /// `text` (default) or `json`.
+    #[arg(long, default_value = "text", value_parser = ["text", "json"])]
+    pub format: String,
+    /// Extra rule folders to look in.
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rule_dirs: Vec<PathBuf>,
+}
+
+/// `baton-lint test`.
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Folder of rule files to test (default: the built-in rules).
+    pub dir: Option<PathBuf>,
+}
+
+/// `baton-lint check-rules`.
+#[derive(Debug, Args)]
+pub struct CheckRulesArgs {
+    /// Folder of rule files to validate.
+    pub dir: PathBuf,
+}
+
+/// `baton-lint events`.
+#[derive(Debug, Args)]
+pub struct EventsArgs {
+    /// Files to parse; `-` or none for stdin.
+    pub files: Vec<PathBuf>,
+}

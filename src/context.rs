@@ -1,0 +1,263 @@
+//! Derived values: what a rule or a message needs to know about an event that no single field
+//! says — the innermost cause of a nested gRPC error, the wire code, the resource type and
+//! operation a failure happened in, the host it was talking to. Computed only on demand.
+
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::event::Event;
+
+/// Names of the derived values, for docs and validation.
+pub const DERIVED: &[&str] = &[
+    "innermost",
+    "wire_code",
+    "resource_type",
+    "resource_id",
+    "operation",
+    "grpc_method",
+    "host",
+    "url",
+    "status_code",
+];
+
+/// Derived values whose text is a substring of the event's raw text (so a literal found in
+/// them is found in the raw line: the prefilter may rely on it).
+pub const DERIVED_SUBSTRING: &[&str] = &[
+    "innermost",
+    "wire_code",
+    "resource_type",
+    "resource_id",
+    "grpc_method",
+    "host",
+    "url",
+];
+
+macro_rules! re {
+    ($name:ident, $pat:expr) => {
+        static $name: LazyLock<Regex> = LazyLock::new(|| Regex::new($pat).expect("static regex"));
+    };
+}
+
+re!(WIRE_CODE, r"code = ([A-Za-z]+)");
+re!(
+    GRANTS_FOR,
+    r"listing grants for resource ([^/\s]+)/(\S+?) failed"
+);
+re!(TYPE_EQ, r"\btype=([^,\s)]+)");
+re!(UNKNOWN_RT, r"unknown resource type ([^\s:]+)");
+re!(RT_PROVISIONER, r"resource type ([^\s:]+) does not have");
+re!(DIAL, r"dial tcp ([^\s:]+:\d+): connect");
+re!(LOOKUP, r"lookup ([^\s:]+)(?: on [^\s]+)?: ");
+re!(URL, r#"(https?://[^"\s]+)"#);
+
+/// The text a failure is described in: `error`, or the line itself for text events.
+pub fn error_text<'e>(ev: &'e Event<'_>) -> &'e str {
+    ev.error.as_deref().unwrap_or(&ev.msg)
+}
+
+/// The innermost cause of a nested chain `rpc error: code = X desc = … rpc error: code = Y desc = Z`
+/// (`Z`), one line, without wrapping quotes.
+pub fn innermost(text: &str) -> String {
+    let tail = match text.rfind("desc = ") {
+        Some(p) => &text[p + 7..],
+        None => text,
+    };
+    let tail = tail.trim().trim_matches('"');
+    tail.replace('\n', "; ")
+}
+
+fn operation_from_method(m: &str) -> Option<&'static str> {
+    Some(match m {
+        "ListResources" => "list-resources",
+        "ListResourceTypes" => "list-resource-types",
+        "ListEntitlements" => "list-entitlements",
+        "ListStaticEntitlements" => "list-static-entitlements",
+        "ListGrants" => "list-grants",
+        "Validate" => "validate",
+        "Grant" => "grant",
+        "Revoke" => "revoke",
+        "GetMetadata" => "get-metadata",
+        "GetResource" => "get-resource",
+        _ => return None,
+    })
+}
+
+fn operation_from_text(t: &str) -> Option<&'static str> {
+    const PAIRS: [(&str, &str); 8] = [
+        ("listing static entitlements", "list-static-entitlements"),
+        ("listing entitlements", "list-entitlements"),
+        ("listing grants", "list-grants"),
+        ("sync-grants", "list-grants"),
+        ("listing resources", "list-resources"),
+        ("listing ticket schemas", "list-ticket-schemas"),
+        ("validate failed", "validate"),
+        ("grant failed", "grant"),
+    ];
+    PAIRS.iter().find(|(k, _)| t.contains(k)).map(|(_, v)| *v)
+}
+
+fn field_text(ev: &Event<'_>, name: &str) -> Option<String> {
+    ev.get(name)
+        .map(|v| v.as_text().into_owned())
+        .filter(|s| !s.is_empty())
+}
+
+/// One derived value of `ev`, or `None` when the event does not say.
+pub fn derive(ev: &Event<'_>, name: &str) -> Option<String> {
+    let text = error_text(ev);
+    match name {
+        "innermost" => Some(innermost(text)).filter(|s| !s.is_empty()),
+        "wire_code" => WIRE_CODE.captures(text).map(|c| c[1].to_string()),
+        "resource_type" => field_text(ev, "resource_type_id")
+            .or_else(|| field_text(ev, "resource_type"))
+            .or_else(|| field_text(ev, "action.resource_type_id"))
+            .or_else(|| GRANTS_FOR.captures(text).map(|c| c[1].to_string()))
+            .or_else(|| TYPE_EQ.captures(text).map(|c| c[1].to_string()))
+            .or_else(|| UNKNOWN_RT.captures(text).map(|c| c[1].to_string()))
+            .or_else(|| RT_PROVISIONER.captures(text).map(|c| c[1].to_string())),
+        "resource_id" => field_text(ev, "resource_id")
+            .or_else(|| field_text(ev, "action.resource_id"))
+            .or_else(|| GRANTS_FOR.captures(text).map(|c| c[2].to_string())),
+        "operation" => field_text(ev, "action.operation").or_else(|| {
+            operation_from_text(text)
+                .or_else(|| {
+                    derive(ev, "grpc_method")
+                        .as_deref()
+                        .and_then(operation_from_method)
+                })
+                .map(str::to_string)
+        }),
+        "grpc_method" => field_text(ev, "grpc.method").or_else(|| {
+            field_text(ev, "method").map(|m| m.rsplit('/').next().unwrap_or(&m).to_string())
+        }),
+        "host" => field_text(ev, "http.url_details.host")
+            .or_else(|| DIAL.captures(text).map(|c| c[1].to_string()))
+            .or_else(|| LOOKUP.captures(text).map(|c| c[1].to_string()))
+            .or_else(|| {
+                URL.captures(text).map(|c| {
+                    let u = &c[1];
+                    let rest = u.split("://").nth(1).unwrap_or(u);
+                    rest.split('/').next().unwrap_or(rest).to_string()
+                })
+            }),
+        "url" => URL.captures(text).map(|c| c[1].to_string()).or_else(|| {
+            let host = field_text(ev, "http.url_details.host")?;
+            let path = field_text(ev, "http.url_details.path").unwrap_or_default();
+            Some(format!("{host}{path}"))
+        }),
+        "status_code" => {
+            field_text(ev, "http.status_code").or_else(|| field_text(ev, "status_code"))
+        }
+        _ => None,
+    }
+}
+
+/// A value by name as text: a field of the event (see [`Event::get`]) or a derived value.
+pub fn lookup<'e>(ev: &'e Event<'_>, name: &str) -> Option<Cow<'e, str>> {
+    if let Some(v) = ev.get(name) {
+        return Some(Cow::Owned(v.as_text().into_owned()));
+    }
+    derive(ev, name).map(Cow::Owned)
+}
+
+/// Replaces path segments that look like ids (numbers, UUIDs, hex, emails, opaque tokens) with
+/// `{id}`: `/users/00u1a2b3c4/roles` → `/users/{id}/roles`.
+pub fn path_template(path: &str) -> String {
+    let path = path.split('?').next().unwrap_or(path);
+    let mut out = String::with_capacity(path.len());
+    for (i, seg) in path.split('/').enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        if looks_like_id(seg) {
+            out.push_str("{id}");
+        } else {
+            out.push_str(seg);
+        }
+    }
+    out
+}
+
+fn looks_like_id(seg: &str) -> bool {
+    if seg.is_empty() {
+        return false;
+    }
+    let digits = seg.bytes().filter(u8::is_ascii_digit).count();
+    let alpha = seg.bytes().filter(u8::is_ascii_alphabetic).count();
+    if digits == seg.len() {
+        return true;
+    }
+    if seg.contains('@') {
+        return true;
+    }
+    let hexish = seg.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-');
+    if hexish && seg.len() >= 8 && digits > 0 {
+        return true; // UUIDs, hex ids
+    }
+    // Opaque ids: long, mixed letters and digits (Okta `00u1a2b3c4D5e6F7g8`, base64-ish).
+    seg.len() >= 10 && digits >= 2 && alpha >= 2
+        || seg.len() >= 20
+            && seg
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_=".contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::Span;
+
+    #[test]
+    fn innermost_cause_of_nested_errors() {
+        let e = "rpc error: code = Unavailable desc = error: listing grants for resource team/4567 failed: rpc error: code = Unavailable desc = 429 Too Many Requests";
+        assert_eq!(innermost(e), "429 Too Many Requests");
+        assert_eq!(innermost("plain failure"), "plain failure");
+        assert_eq!(
+            innermost(
+                "rpc error: code = Unavailable desc = connection refused\ndial tcp 1.2.3.4:443: connect: connection refused"
+            ),
+            "connection refused; dial tcp 1.2.3.4:443: connect: connection refused"
+        );
+    }
+
+    #[test]
+    fn derived_values_from_error_text() {
+        let mut ev = Event::text("x", Span::default());
+        ev.error = Some(Cow::Borrowed(
+            "sync-grants-for-resource: error listing grants: rpc error: code = Unavailable desc = error: listing grants for resource team/4567 failed: rpc error: code = Unavailable desc = Get \"https://api.github.com/orgs/x\": dial tcp 140.82.112.6:443: connect: connection refused",
+        ));
+        assert_eq!(derive(&ev, "wire_code").as_deref(), Some("Unavailable"));
+        assert_eq!(derive(&ev, "resource_type").as_deref(), Some("team"));
+        assert_eq!(derive(&ev, "resource_id").as_deref(), Some("4567"));
+        assert_eq!(derive(&ev, "operation").as_deref(), Some("list-grants"));
+        assert_eq!(derive(&ev, "host").as_deref(), Some("140.82.112.6:443"));
+        assert_eq!(
+            derive(&ev, "url").as_deref(),
+            Some("https://api.github.com/orgs/x")
+        );
+    }
+
+    #[test]
+    fn path_templates() {
+        assert_eq!(
+            path_template("/api/v1/users/00u1a2b3c4D5e6F7g8/roles"),
+            "/api/v1/users/{id}/roles"
+        );
+        assert_eq!(
+            path_template("/orgs/acme/teams/4567/members"),
+            "/orgs/acme/teams/{id}/members"
+        );
+        assert_eq!(path_template("/users/jane@acme.com"), "/users/{id}");
+        assert_eq!(
+            path_template("/groups/8f14e45f-ceea-467f-a1ae-3bd1c1d0f3a2"),
+            "/groups/{id}"
+        );
+        assert_eq!(path_template("/api/v1/users"), "/api/v1/users");
+        assert_eq!(
+            path_template("/orgs/platform-team/members"),
+            "/orgs/platform-team/members"
+        );
+    }
+}

@@ -1,0 +1,589 @@
+//! Events → rules → findings, for one input stream. Stateless rules match one event; windows
+//! keep bounded state per rule (see `rules::window`). Matching events of one failure merge into
+//! one finding (by the rule's `group` template). A light correlation context (the sync step,
+//! the last gRPC call) fills in what a failing line does not say itself.
+
+use std::collections::HashMap;
+
+use indexmap::IndexMap;
+
+use crate::context;
+use crate::event::{Event, Timestamp};
+use crate::finding::{Finding, clip, fnv1a};
+use crate::rules::window::{AbsenceState, CountOutcome, CountState, Mark, RepeatState};
+use crate::rules::{Captures, Rule, RuleSet, Slot, WindowKind};
+
+/// Distinct findings kept per rule per input; beyond it matches are counted into the last one.
+const MAX_GROUPS_PER_RULE: usize = 1000;
+/// Context keys copied onto findings.
+const CONTEXT_KEYS: [&str; 5] = [
+    "resource_type",
+    "resource_id",
+    "operation",
+    "grpc_method",
+    "host",
+];
+
+enum State {
+    None,
+    Count(CountState),
+    Repeat(RepeatState),
+    Absence(AbsenceState),
+}
+
+/// What the stream said recently, for findings whose own line lacks it.
+#[derive(Default)]
+struct Correlation {
+    /// The operation of the last step banner (`Syncing grants...` → `list-grants`).
+    step: Option<&'static str>,
+    /// The last gRPC method seen on a request-scoped line.
+    grpc_method: Option<String>,
+    /// The last API host seen on an HTTP request line.
+    host: Option<String>,
+    /// Connector calls finished so far: a new value marks a new call (a scope for windows).
+    call_seq: u64,
+}
+
+impl Correlation {
+    /// Values templates can name: `call_seq`, `step`, and (as fallbacks) `host`, `grpc_method`.
+    fn get(&self, name: &str) -> Option<String> {
+        match name {
+            "call_seq" => Some(self.call_seq.to_string()),
+            "step" => self.step.map(str::to_string),
+            "host" => self.host.clone(),
+            "grpc_method" => self.grpc_method.clone(),
+            _ => None,
+        }
+    }
+
+    fn update(&mut self, ev: &Event<'_>) {
+        let m = ev.msg.as_ref();
+        if let Some(step) = m.strip_prefix("Syncing ") {
+            self.step = match step.trim_end_matches('.') {
+                "resource types" => Some("list-resource-types"),
+                "resources" => Some("list-resources"),
+                "entitlements" => Some("list-entitlements"),
+                "static entitlements" => Some("list-static-entitlements"),
+                "grants" => Some("list-grants"),
+                "external resources" => Some("list-external-resources"),
+                _ => self.step,
+            };
+        } else if m == "Expanding grants..." {
+            self.step = Some("grant-expansion");
+        } else if m == "Sync complete." {
+            self.step = None;
+        }
+        if m.starts_with("finished unary call") || m.starts_with("finished stream call") {
+            self.call_seq += 1;
+        }
+        if let Some(v) = ev.field("http.url_details.host") {
+            let t = v.as_text();
+            if self.host.as_deref() != Some(t.as_ref()) {
+                self.host = Some(t.into_owned());
+            }
+        }
+        if let Some(v) = ev.field("grpc.method") {
+            let t = v.as_text();
+            if self.grpc_method.as_deref() != Some(t.as_ref()) {
+                self.grpc_method = Some(t.into_owned());
+            }
+        }
+    }
+}
+
+/// The rule engine for one input.
+pub struct Engine<'r> {
+    rules: &'r RuleSet,
+    path: String,
+    findings: Vec<Finding>,
+    groups: HashMap<(usize, String), usize>,
+    group_counts: Vec<usize>,
+    states: Vec<State>,
+    hits: Vec<bool>,
+    caps: Captures,
+    corr: Correlation,
+    last_ts: Option<Timestamp>,
+    /// Matches folded into an existing finding because a rule hit its group cap.
+    pub overflowed: u64,
+    /// Findings opened so far and not yet handed to a streaming sink.
+    fresh: Vec<usize>,
+}
+
+impl<'r> Engine<'r> {
+    /// An engine over `rules` for the input named `path` (`-` for stdin).
+    pub fn new(rules: &'r RuleSet, path: &str) -> Engine<'r> {
+        let states = rules
+            .rules
+            .iter()
+            .map(|r| match &r.window {
+                None => State::None,
+                Some(w) => match w.kind {
+                    WindowKind::Count | WindowKind::Burst => State::Count(CountState::new(
+                        w.threshold,
+                        w.window_secs,
+                        w.span_secs,
+                        w.max_keys,
+                    )),
+                    WindowKind::Repeat => {
+                        let win = w.window_secs.is_finite().then_some(w.window_secs);
+                        State::Repeat(RepeatState::new(win, w.max_keys))
+                    }
+                    WindowKind::Absence => State::Absence(AbsenceState::new(w.within_secs)),
+                },
+            })
+            .collect();
+        Engine {
+            rules,
+            path: path.to_string(),
+            findings: Vec::new(),
+            groups: HashMap::new(),
+            group_counts: vec![0; rules.rules.len()],
+            states,
+            hits: Vec::with_capacity(rules.slot_count()),
+            caps: Vec::new(),
+            corr: Correlation::default(),
+            last_ts: None,
+            overflowed: 0,
+            fresh: Vec::new(),
+        }
+    }
+
+    /// Runs every rule on one event. Findings opened by it are reported by [`Engine::drain_new`].
+    pub fn on_event(&mut self, ev: &Event<'_>) {
+        self.corr.update(ev);
+        if let Some(t) = ev.ts {
+            self.last_ts = Some(t);
+            self.tick(t);
+        }
+        let rules = self.rules;
+        rules.prefilter(&ev.raw, &mut self.hits);
+        let mut explained = false;
+        let mut fallbacks = Vec::new();
+        for (si, &(ri, slot)) in rules.slots().iter().enumerate() {
+            if !self.hits[si] {
+                continue;
+            }
+            let rule = &rules.rules[ri];
+            let w = rule.window.as_ref();
+            match slot {
+                Slot::Reset => {
+                    let c = w
+                        .and_then(|w| w.reset.as_ref())
+                        .expect("reset slot has a reset condition");
+                    if c.eval(ev, &mut Vec::new()) {
+                        match &mut self.states[ri] {
+                            State::Count(s) => s.reset(),
+                            State::Repeat(s) => s.reset(),
+                            _ => {}
+                        }
+                    }
+                }
+                Slot::Expect => {
+                    let c = w
+                        .and_then(|w| w.expect.as_ref())
+                        .expect("expect slot has an expect condition");
+                    if c.eval(ev, &mut Vec::new()) {
+                        if let State::Absence(s) = &mut self.states[ri] {
+                            s.expect();
+                        }
+                    }
+                }
+                Slot::Until => {
+                    let c = w
+                        .and_then(|w| w.until.as_ref())
+                        .expect("until slot has an until condition");
+                    if c.eval(ev, &mut Vec::new()) {
+                        let decided = match &mut self.states[ri] {
+                            State::Absence(s) => s.until(),
+                            _ => None,
+                        };
+                        if let Some(start) = decided {
+                            let idx = self.merge_or_open(ri, ev, &Vec::new(), None);
+                            let f = &mut self.findings[idx];
+                            if f.count == 1 {
+                                f.evidence.insert(
+                                    0,
+                                    crate::finding::Evidence {
+                                        line: start.line,
+                                        text: start.evidence,
+                                    },
+                                );
+                            }
+                        }
+                    }
+                }
+                Slot::Main => {
+                    self.caps.clear();
+                    if !rule.matcher.eval(ev, &mut self.caps) {
+                        continue;
+                    }
+                    if rule.fallback {
+                        fallbacks.push((ri, std::mem::take(&mut self.caps)));
+                        continue;
+                    }
+                    explained = true;
+                    let caps = std::mem::take(&mut self.caps);
+                    self.matched(ri, ev, &caps);
+                    self.caps = caps;
+                }
+            }
+        }
+        if !explained {
+            for (ri, caps) in fallbacks {
+                self.matched(ri, ev, &caps);
+            }
+        }
+    }
+
+    /// Finishes the input: closes windows (absence decided at end of stream) and returns the
+    /// findings in the order they were opened, messages rendered.
+    pub fn finish(mut self) -> (Vec<Finding>, u64) {
+        let rules = self.rules;
+        for ri in 0..self.states.len() {
+            if let State::Absence(s) = &mut self.states[ri] {
+                if rules.rules[ri]
+                    .window
+                    .as_ref()
+                    .is_some_and(|w| w.until.is_some())
+                {
+                    s.abandon();
+                } else if let Some(mark) = s.finish() {
+                    self.open_from_mark(ri, mark, &Vec::new());
+                }
+            }
+        }
+        let fired: std::collections::HashSet<&str> =
+            self.findings.iter().map(|f| f.code.as_str()).collect();
+        let suppressed: Vec<bool> = rules
+            .rules
+            .iter()
+            .map(|r| r.suppressed_by.iter().any(|c| fired.contains(c.as_str())))
+            .collect();
+        self.findings.retain(|f| !suppressed[f.rule]);
+        for f in &mut self.findings {
+            render(&rules.rules[f.rule], f);
+        }
+        (self.findings, self.overflowed)
+    }
+
+    /// Findings opened since the last call, messages rendered as of now (streaming output).
+    pub fn drain_new(&mut self) -> Vec<Finding> {
+        let fresh = std::mem::take(&mut self.fresh);
+        fresh
+            .into_iter()
+            .map(|i| {
+                let f = &mut self.findings[i];
+                render(&self.rules.rules[f.rule], f);
+                f.clone()
+            })
+            .collect()
+    }
+
+    fn tick(&mut self, t: Timestamp) {
+        for ri in 0..self.states.len() {
+            if let State::Absence(s) = &mut self.states[ri] {
+                if let Some(mark) = s.tick(t) {
+                    self.open_from_mark(ri, mark, &Vec::new());
+                }
+            }
+        }
+    }
+
+    fn mark(ev: &Event<'_>) -> Mark {
+        Mark {
+            line: ev.span.first_line,
+            end_line: ev.span.last_line,
+            ts: ev.ts,
+            evidence: clip(&ev.raw),
+        }
+    }
+
+    fn matched(&mut self, ri: usize, ev: &Event<'_>, caps: &Captures) {
+        let rule = &self.rules.rules[ri];
+        let Some(w) = &rule.window else {
+            self.merge_or_open(ri, ev, caps, None);
+            return;
+        };
+        let corr = &self.corr;
+        let resolve = |n: &str| resolve(n, caps, ev, corr);
+        match &mut self.states[ri] {
+            State::None => {}
+            State::Count(state) => {
+                let key = w
+                    .key
+                    .as_ref()
+                    .map(|k| k.render(&resolve))
+                    .unwrap_or_default();
+                let values: Vec<Option<f64>> = w
+                    .max
+                    .iter()
+                    .map(|f| {
+                        context::lookup(ev, f)
+                            .and_then(|v| crate::event::parse_number_or_duration(&v))
+                    })
+                    .collect();
+                match state.observe(&key, Self::mark(ev), &values) {
+                    CountOutcome::Quiet => {}
+                    CountOutcome::Crossed {
+                        first,
+                        count,
+                        maxes,
+                    } => {
+                        let idx = self.open(ri, ev, caps, Some(&key));
+                        let f = &mut self.findings[idx];
+                        f.line = first.line;
+                        f.end_line = first.end_line;
+                        f.first_ts = first.ts.or(f.first_ts);
+                        f.count = count;
+                        f.evidence.clear();
+                        f.add_evidence(first.line, &first.evidence);
+                        f.add_evidence(ev.span.first_line, &ev.raw);
+                        if let State::Count(state) = &mut self.states[ri] {
+                            state.set_finding(&key, idx);
+                        }
+                        for (field, v) in w.max.iter().zip(maxes) {
+                            if let Some(v) = v {
+                                self.findings[idx]
+                                    .vars
+                                    .insert(format!("max.{field}"), crate::event::format_num(v));
+                            }
+                        }
+                        self.aggregate(ri, idx, ev, caps);
+                    }
+                    CountOutcome::Extended { finding } => {
+                        self.extend(finding, ev);
+                        self.aggregate(ri, finding, ev, caps);
+                    }
+                }
+            }
+            State::Repeat(state) => {
+                let scope = w
+                    .scope
+                    .as_ref()
+                    .map(|s| s.render(&resolve))
+                    .unwrap_or_default();
+                let key = w
+                    .key
+                    .as_ref()
+                    .map(|k| k.render(&resolve))
+                    .unwrap_or_default();
+                if key.is_empty() {
+                    return;
+                }
+                if let Some(prev) = state.observe(&scope, &key, Self::mark(ev)) {
+                    let mut caps = caps.clone();
+                    caps.push(("first_seen_line".into(), prev.line.to_string()));
+                    caps.push(("repeated".into(), key));
+                    let before = self.findings.len();
+                    let idx = self.merge_or_open(ri, ev, &caps, None);
+                    if self.findings.len() > before {
+                        self.findings[idx].evidence.insert(
+                            0,
+                            crate::finding::Evidence {
+                                line: prev.line,
+                                text: prev.evidence,
+                            },
+                        );
+                        self.findings[idx].line = prev.line;
+                        self.findings[idx].first_ts = prev.ts.or(self.findings[idx].first_ts);
+                    }
+                }
+            }
+            State::Absence(state) => state.start(Self::mark(ev)),
+        }
+    }
+
+    /// Keeps `max.<field>` and `examples` aggregates on an open window finding.
+    fn aggregate(&mut self, ri: usize, idx: usize, ev: &Event<'_>, caps: &Captures) {
+        let Some(w) = &self.rules.rules[ri].window else {
+            return;
+        };
+        let f = &mut self.findings[idx];
+        for field in &w.max {
+            let Some(v) =
+                context::lookup(ev, field).and_then(|v| crate::event::parse_number_or_duration(&v))
+            else {
+                continue;
+            };
+            let key = format!("max.{field}");
+            let cur = f.vars.get(&key).and_then(|s| s.parse::<f64>().ok());
+            if cur.is_none_or(|c| v > c) {
+                f.vars.insert(key, crate::event::format_num(v));
+            }
+        }
+        if let Some(ex) = &w.example {
+            let val = ex.render(&|n| resolve(n, caps, ev, &self.corr));
+            let list = f.vars.entry("examples".into()).or_default();
+            let n = if list.is_empty() {
+                0
+            } else {
+                list.matches(", ").count() + 1
+            };
+            if n < 3 && !list.split(", ").any(|x| x == val) {
+                if !list.is_empty() {
+                    list.push_str(", ");
+                }
+                list.push_str(&val);
+            }
+        }
+    }
+
+    fn open_from_mark(&mut self, ri: usize, mark: Mark, caps: &Captures) {
+        let mut ev = Event::text(
+            &mark.evidence,
+            crate::event::Span {
+                first_line: mark.line,
+                last_line: mark.end_line,
+                byte_offset: 0,
+            },
+        );
+        ev.ts = mark.ts;
+        let idx = self.open(ri, &ev, caps, None);
+        let f = &mut self.findings[idx];
+        if let (Some(a), Some(b)) = (mark.ts, self.last_ts) {
+            f.vars.insert(
+                "silent_secs".into(),
+                crate::event::format_num(b.secs_since(a).round()),
+            );
+        }
+    }
+
+    /// Merges `ev` into the finding of its group, or opens a new one. Returns its index.
+    fn merge_or_open(
+        &mut self,
+        ri: usize,
+        ev: &Event<'_>,
+        caps: &Captures,
+        key: Option<&str>,
+    ) -> usize {
+        let rule = &self.rules.rules[ri];
+        let group = rule
+            .group
+            .as_ref()
+            .map(|g| g.render(&|n| resolve(n, caps, ev, &self.corr)))
+            .unwrap_or_default();
+        if let Some(&idx) = self.groups.get(&(ri, group.clone())) {
+            self.extend(idx, ev);
+            return idx;
+        }
+        if self.group_counts[ri] >= MAX_GROUPS_PER_RULE {
+            self.overflowed += 1;
+            let last = self
+                .groups
+                .iter()
+                .filter(|((r, _), _)| *r == ri)
+                .map(|(_, i)| *i)
+                .max()
+                .expect("cap > 0");
+            self.extend(last, ev);
+            return last;
+        }
+        let idx = self.open(ri, ev, caps, key.or(Some(&group)));
+        self.groups.insert((ri, group), idx);
+        self.group_counts[ri] += 1;
+        idx
+    }
+
+    fn extend(&mut self, idx: usize, ev: &Event<'_>) {
+        let f = &mut self.findings[idx];
+        f.count += 1;
+        f.last_line = ev.span.last_line;
+        if ev.ts.is_some() {
+            f.last_ts = ev.ts;
+        }
+        f.add_evidence(ev.span.first_line, &ev.raw);
+        for k in CONTEXT_KEYS {
+            if !f.context.contains_key(k) {
+                if let Some(v) = context::derive(ev, k) {
+                    f.context.insert(k.to_string(), v);
+                }
+            }
+        }
+    }
+
+    fn open(&mut self, ri: usize, ev: &Event<'_>, caps: &Captures, key: Option<&str>) -> usize {
+        let rule: &Rule = &self.rules.rules[ri];
+        let mut vars = IndexMap::new();
+        for name in rule.message.names() {
+            if let Some(v) = resolve(name, caps, ev, &self.corr) {
+                vars.insert(name.to_string(), v);
+            }
+        }
+        for (k, v) in caps {
+            vars.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        let mut ctx = IndexMap::new();
+        for k in CONTEXT_KEYS {
+            if let Some(v) = context::derive(ev, k) {
+                ctx.insert(k.to_string(), v);
+            }
+        }
+        if !ctx.contains_key("operation") {
+            if let Some(step) = self.corr.step {
+                ctx.insert("operation".into(), step.to_string());
+            }
+        }
+        if !ctx.contains_key("grpc_method") {
+            if let Some(m) = &self.corr.grpc_method {
+                ctx.insert("grpc_method".into(), m.clone());
+            }
+        }
+        let line = ev.span.first_line;
+        let fp_key = match key {
+            Some(k) if !k.is_empty() => k.to_string(),
+            _ => String::new(),
+        };
+        let fingerprint = fnv1a(&[&rule.code, &self.path, &fp_key, &line.to_string()]);
+        let mut f = Finding {
+            code: rule.code.clone(),
+            name: rule.name.clone(),
+            severity: rule.severity,
+            message: String::new(),
+            path: self.path.clone(),
+            line,
+            end_line: ev.span.last_line,
+            last_line: ev.span.last_line,
+            count: 1,
+            first_ts: ev.ts,
+            last_ts: ev.ts,
+            context: ctx,
+            evidence: Vec::new(),
+            fingerprint,
+            vars,
+            rule: ri,
+        };
+        f.add_evidence(line, &ev.raw);
+        self.findings.push(f);
+        let idx = self.findings.len() - 1;
+        self.fresh.push(idx);
+        idx
+    }
+}
+
+/// A placeholder's value: regex captures, then the event's fields, then derived values, then
+/// what the stream said recently (correlation).
+fn resolve(name: &str, caps: &Captures, ev: &Event<'_>, corr: &Correlation) -> Option<String> {
+    if let Some((_, v)) = caps.iter().find(|(k, _)| k == name) {
+        return Some(v.clone());
+    }
+    context::lookup(ev, name)
+        .map(|c| c.into_owned())
+        .filter(|s| !s.is_empty())
+        .or_else(|| corr.get(name))
+}
+
+/// Renders a finding's message from its captured values plus the built-ins `count`, `span`
+/// (seconds), `first_line`, `last_line` and the context keys.
+fn render(rule: &Rule, f: &mut Finding) {
+    let span = f
+        .span_secs()
+        .map(|s| crate::event::format_num(s.max(0.0).round()));
+    let msg = rule.message.render(&|n| match n {
+        "count" => Some(f.count.to_string()),
+        "span" => span.clone(),
+        "first_line" => Some(f.line.to_string()),
+        "last_line" => Some(f.last_line.to_string()),
+        _ => f.vars.get(n).cloned().or_else(|| f.context.get(n).cloned()),
+    });
+    f.message = msg;
+}

@@ -1,0 +1,458 @@
+//! The typed event every parser produces and every rule reads: where it came from (source,
+//! line range, byte offset), when (log time), its level, caller, message, error, fields and the
+//! raw text. Events borrow from the input line whenever they can.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde_json::value::RawValue;
+
+/// Which parser recognised an event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum EventKind {
+    /// One zap JSON record on one line (`--log-format json`).
+    Json,
+    /// One zap console line (`--log-format console`), tabs or runs of spaces between columns.
+    Console,
+    /// A zap JSON record pretty-printed over several lines (e.g. by `jq`), reassembled.
+    MultiLineJson,
+    /// Anything else: the raw error line printed on exit, prompts, curl output, tables.
+    Text,
+    /// A Go panic or runtime fatal error with its goroutine trace, as one event.
+    Panic,
+}
+
+impl EventKind {
+    /// Stable lower-case name, used in stats, snapshots and the `kind` rule condition.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Json => "json",
+            EventKind::Console => "console",
+            EventKind::MultiLineJson => "multi-line-json",
+            EventKind::Text => "text",
+            EventKind::Panic => "panic",
+        }
+    }
+
+    /// Parses the name given by [`EventKind::as_str`].
+    pub fn from_name(name: &str) -> Option<EventKind> {
+        Some(match name {
+            "json" => EventKind::Json,
+            "console" => EventKind::Console,
+            "multi-line-json" => EventKind::MultiLineJson,
+            "text" => EventKind::Text,
+            "panic" => EventKind::Panic,
+            _ => return None,
+        })
+    }
+}
+
+/// A zap level. Unknown level strings are kept as `None` on the event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    Debug,
+    Info,
+    Warn,
+    Error,
+    DPanic,
+    Panic,
+    Fatal,
+}
+
+impl Level {
+    /// Parses zap's lowercase (JSON) or capital (console) level names.
+    pub fn parse(s: &str) -> Option<Level> {
+        let l = match s.len() {
+            4..=6 => s,
+            _ => return None,
+        };
+        Some(match l.to_ascii_lowercase().as_str() {
+            "debug" => Level::Debug,
+            "info" => Level::Info,
+            "warn" | "warning" => Level::Warn,
+            "error" => Level::Error,
+            "dpanic" => Level::DPanic,
+            "panic" => Level::Panic,
+            "fatal" => Level::Fatal,
+            _ => return None,
+        })
+    }
+
+    /// zap's lowercase name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Debug => "debug",
+            Level::Info => "info",
+            Level::Warn => "warn",
+            Level::Error => "error",
+            Level::DPanic => "dpanic",
+            Level::Panic => "panic",
+            Level::Fatal => "fatal",
+        }
+    }
+}
+
+/// A point in log time: nanoseconds since the Unix epoch. JSON's epoch floats and console's
+/// local ISO8601 times both become this, so windows compare them directly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    /// From zap's `ts` epoch seconds float. Returns `None` for NaN or absurd values.
+    pub fn from_epoch_secs(secs: f64) -> Option<Timestamp> {
+        if !secs.is_finite() || !(0.0..=9.0e9).contains(&secs) {
+            return None;
+        }
+        Some(Timestamp((secs * 1e9).round() as i64))
+    }
+
+    /// Seconds since the epoch, as a float.
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / 1e9
+    }
+
+    /// Seconds elapsed from `earlier` to `self` (negative if the clock went backwards).
+    pub fn secs_since(self, earlier: Timestamp) -> f64 {
+        (self.0 - earlier.0) as f64 / 1e9
+    }
+
+    /// RFC 3339 in UTC with millisecond precision, e.g. `2025-08-22T21:04:23.409Z`.
+    pub fn to_rfc3339(self) -> String {
+        let nanos = self.0 as i128;
+        match time::OffsetDateTime::from_unix_timestamp_nanos(nanos) {
+            Ok(t) => {
+                let fmt = time::macros::format_description!(
+                    "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+                );
+                t.format(&fmt)
+                    .unwrap_or_else(|_| format!("{:.3}", self.as_secs_f64()))
+            }
+            Err(_) => format!("{:.3}", self.as_secs_f64()),
+        }
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_rfc3339())
+    }
+}
+
+/// A field value as a rule sees it. Objects and arrays stay raw JSON text until asked for.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value<'a> {
+    Str(Cow<'a, str>),
+    Num(f64),
+    Bool(bool),
+    Null,
+    /// A JSON object or array, as text.
+    Json(Cow<'a, str>),
+}
+
+impl<'a> Value<'a> {
+    /// Decodes one raw JSON value. Strings are unescaped (borrowed when they hold no escapes).
+    pub fn from_raw(raw: &'a RawValue) -> Value<'a> {
+        Value::from_json_text(raw.get())
+    }
+
+    /// Decodes JSON value text (as [`Value::from_raw`]), owned or borrowed.
+    pub fn from_json_text(text: &'a str) -> Value<'a> {
+        let t = text.trim();
+        match t.as_bytes().first() {
+            Some(b'"') => {
+                if !t[1..].contains('\\') && t.len() >= 2 {
+                    Value::Str(Cow::Borrowed(&t[1..t.len() - 1]))
+                } else {
+                    match serde_json::from_str::<String>(t) {
+                        Ok(s) => Value::Str(Cow::Owned(s)),
+                        Err(_) => Value::Str(Cow::Borrowed(t)),
+                    }
+                }
+            }
+            Some(b'{') | Some(b'[') => Value::Json(Cow::Borrowed(t)),
+            Some(b't') if t == "true" => Value::Bool(true),
+            Some(b'f') if t == "false" => Value::Bool(false),
+            Some(b'n') if t == "null" => Value::Null,
+            _ => match t.parse::<f64>() {
+                Ok(n) => Value::Num(n),
+                Err(_) => Value::Str(Cow::Borrowed(t)),
+            },
+        }
+    }
+
+    /// From an owned `serde_json::Value` (the result of a nested lookup).
+    pub fn from_serde(v: &serde_json::Value) -> Value<'static> {
+        match v {
+            serde_json::Value::String(s) => Value::Str(Cow::Owned(s.clone())),
+            serde_json::Value::Number(n) => Value::Num(n.as_f64().unwrap_or(f64::NAN)),
+            serde_json::Value::Bool(b) => Value::Bool(*b),
+            serde_json::Value::Null => Value::Null,
+            other => Value::Json(Cow::Owned(other.to_string())),
+        }
+    }
+
+    /// The value as text: strings as they are, numbers in shortest form, JSON as JSON.
+    /// A one-element array of a string (HTTP header values) reads as that string.
+    pub fn as_text(&self) -> Cow<'_, str> {
+        match self {
+            Value::Str(s) => Cow::Borrowed(s.as_ref()),
+            Value::Num(n) => Cow::Owned(format_num(*n)),
+            Value::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
+            Value::Null => Cow::Borrowed("null"),
+            Value::Json(j) => match single_string_array(j) {
+                Some(s) => Cow::Owned(s),
+                None => Cow::Borrowed(j.as_ref()),
+            },
+        }
+    }
+
+    /// The value as a number: numbers, numeric strings, Go duration strings (`1m0s`, `183ms`,
+    /// in seconds) and one-element arrays of those (`["30"]`).
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Num(n) => Some(*n),
+            Value::Str(s) => parse_number_or_duration(s),
+            Value::Bool(_) | Value::Null => None,
+            Value::Json(j) => single_string_array(j).and_then(|s| parse_number_or_duration(&s)),
+        }
+    }
+}
+
+fn single_string_array(j: &str) -> Option<String> {
+    if !j.starts_with('[') {
+        return None;
+    }
+    let v: Vec<serde_json::Value> = serde_json::from_str(j).ok()?;
+    match v.as_slice() {
+        [serde_json::Value::String(s)] => Some(s.clone()),
+        [serde_json::Value::Number(n)] => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Formats a float the way Go's `strconv.FormatFloat(f, 'f', -1, 64)` would for common values.
+pub fn format_num(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+/// Parses a plain number or a Go duration string (`1m0s`, `29.998731s`, `183.4ms`, `4s`) into
+/// seconds.
+pub fn parse_number_or_duration(s: &str) -> Option<f64> {
+    let s = s.trim();
+    if let Ok(n) = s.parse::<f64>() {
+        return Some(n);
+    }
+    parse_go_duration(s)
+}
+
+fn parse_go_duration(s: &str) -> Option<f64> {
+    let (neg, mut rest) = match s.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, s),
+    };
+    if rest.is_empty() {
+        return None;
+    }
+    let mut total = 0.0;
+    while !rest.is_empty() {
+        let num_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        if num_end == 0 {
+            return None;
+        }
+        let n: f64 = rest[..num_end].parse().ok()?;
+        rest = &rest[num_end..];
+        let unit_end = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let mult = match &rest[..unit_end] {
+            "ns" => 1e-9,
+            "us" | "µs" | "μs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            _ => return None,
+        };
+        total += n * mult;
+        rest = &rest[unit_end..];
+    }
+    Some(if neg { -total } else { total })
+}
+
+/// Where an event sits in its input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Span {
+    /// First physical line, 1-based.
+    pub first_line: u64,
+    /// Last physical line, 1-based (equal to `first_line` for one-line events).
+    pub last_line: u64,
+    /// Byte offset of the first line's start in the input.
+    pub byte_offset: u64,
+}
+
+/// One typed event: what a rule matches against.
+#[derive(Clone, Debug)]
+pub struct Event<'a> {
+    pub kind: EventKind,
+    pub span: Span,
+    /// Log time; for lines without their own timestamp, the last one seen (`ts_inherited`).
+    pub ts: Option<Timestamp>,
+    pub ts_inherited: bool,
+    pub level: Option<Level>,
+    pub caller: Option<Cow<'a, str>>,
+    /// The zap `msg`; for text events the line itself; for panics the first line.
+    pub msg: Cow<'a, str>,
+    /// The zap `error` field, when present.
+    pub error: Option<Cow<'a, str>>,
+    /// All other fields in record order, values kept raw until a rule asks for them.
+    pub fields: Vec<(Cow<'a, str>, Value<'a>)>,
+    /// The raw text of the event (all its lines, `\n`-joined, for multi-line events).
+    pub raw: Cow<'a, str>,
+}
+
+impl<'a> Event<'a> {
+    /// A plain text event for one line.
+    pub fn text(line: &'a str, span: Span) -> Event<'a> {
+        Event {
+            kind: EventKind::Text,
+            span,
+            ts: None,
+            ts_inherited: false,
+            level: None,
+            caller: None,
+            msg: Cow::Borrowed(line),
+            error: None,
+            fields: Vec::new(),
+            raw: Cow::Borrowed(line),
+        }
+    }
+
+    /// Looks a field up by name. Built-in names: `msg`, `error`, `level`, `caller`, `raw`,
+    /// `kind`, `ts`. Any other name is first tried as a whole key (zap keys contain dots, e.g.
+    /// `http.url_details.path`), then as a dotted path into nested objects (`http.headers.Retry-After`,
+    /// `action.page_token`).
+    pub fn get(&self, name: &str) -> Option<Value<'_>> {
+        match name {
+            "msg" => return Some(Value::Str(Cow::Borrowed(&self.msg))),
+            "error" => return self.error.as_deref().map(|e| Value::Str(Cow::Borrowed(e))),
+            "level" => return self.level.map(|l| Value::Str(Cow::Borrowed(l.as_str()))),
+            "caller" => return self.caller.as_deref().map(|c| Value::Str(Cow::Borrowed(c))),
+            "raw" => return Some(Value::Str(Cow::Borrowed(&self.raw))),
+            "kind" => return Some(Value::Str(Cow::Borrowed(self.kind.as_str()))),
+            "ts" => return self.ts.map(|t| Value::Num(t.as_secs_f64())),
+            _ => {}
+        }
+        if let Some(v) = self.field(name) {
+            return Some(v.clone());
+        }
+        // Dotted path: the longest key that is a prefix at a dot, then descend.
+        let mut cut = name.len();
+        while let Some(dot) = name[..cut].rfind('.') {
+            cut = dot;
+            let (head, rest) = (&name[..dot], &name[dot + 1..]);
+            if let Some(Value::Json(j)) = self.field(head) {
+                return lookup_nested(j, rest);
+            }
+        }
+        None
+    }
+
+    /// The first top-level field named exactly `key`.
+    pub fn field(&self, key: &str) -> Option<&Value<'a>> {
+        self.fields.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// `msg` and `error` together, the text most rules read.
+    pub fn message_and_error(&self) -> String {
+        match &self.error {
+            Some(e) => format!("{}: {}", self.msg, e),
+            None => self.msg.to_string(),
+        }
+    }
+}
+
+fn lookup_nested(json: &str, path: &str) -> Option<Value<'static>> {
+    let root: serde_json::Value = serde_json::from_str(json).ok()?;
+    let mut cur = &root;
+    let mut rest = path;
+    // Keys inside nested objects may contain dots too: try the longest key first.
+    'outer: while !rest.is_empty() {
+        let obj = cur.as_object()?;
+        let mut end = rest.len();
+        loop {
+            if let Some(v) = obj.get(&rest[..end]) {
+                cur = v;
+                rest = rest.get(end + 1..).unwrap_or("");
+                continue 'outer;
+            }
+            // Header maps are canonicalised (`Retry-After`); accept any case.
+            if let Some((_, v)) = obj
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(&rest[..end]))
+            {
+                cur = v;
+                rest = rest.get(end + 1..).unwrap_or("");
+                continue 'outer;
+            }
+            match rest[..end].rfind('.') {
+                Some(d) => end = d,
+                None => return None,
+            }
+        }
+    }
+    Some(Value::from_serde(cur))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_to_seconds() {
+        assert_eq!(parse_number_or_duration("1m0s"), Some(60.0));
+        assert_eq!(parse_number_or_duration("29.5s"), Some(29.5));
+        assert_eq!(parse_number_or_duration("183.4ms"), Some(0.1834));
+        assert_eq!(parse_number_or_duration("4"), Some(4.0));
+        assert_eq!(parse_number_or_duration("1h2m"), Some(3720.0));
+        assert_eq!(parse_number_or_duration("soon"), None);
+        assert_eq!(parse_number_or_duration("5x"), None);
+    }
+
+    #[test]
+    fn nested_lookup_descends_and_ignores_header_case() {
+        let ev = Event {
+            fields: vec![(
+                Cow::Borrowed("http.headers"),
+                Value::Json(Cow::Borrowed(
+                    r#"{"Retry-After":["30"],"X-Ratelimit-Remaining":["0"]}"#,
+                )),
+            )],
+            ..Event::text("x", Span::default())
+        };
+        assert_eq!(
+            ev.get("http.headers.retry-after").unwrap().as_f64(),
+            Some(30.0)
+        );
+        assert_eq!(
+            ev.get("http.headers.X-Ratelimit-Remaining")
+                .unwrap()
+                .as_text(),
+            "0"
+        );
+        assert!(ev.get("http.headers.nope").is_none());
+        assert!(ev.get("http.nope").is_none());
+    }
+
+    #[test]
+    fn timestamps_render_in_utc() {
+        let t = Timestamp::from_epoch_secs(1755896663.409112).unwrap();
+        assert_eq!(t.to_rfc3339(), "2025-08-22T21:04:23.409Z");
+        assert!(Timestamp::from_epoch_secs(f64::NAN).is_none());
+    }
+}

@@ -1,0 +1,282 @@
+//! Input: stdin or files read in chunks of whole lines by a reader thread and handed to the
+//! parser over a bounded channel (backpressure, recycled buffers). Lines longer than the cap are
+//! cut for matching and counted; memory stays bounded whatever the input.
+
+use std::io::{self, Read};
+use std::thread;
+
+use crossbeam_channel::{Receiver, Sender, bounded};
+
+/// Default cap on one line's length (`--max-line-bytes`).
+pub const DEFAULT_MAX_LINE_BYTES: usize = 1 << 20;
+const READ_BUF: usize = 256 << 10;
+const CHANNEL_CHUNKS: usize = 4;
+
+/// A run of complete lines (the last one may lack its `\n` at end of input).
+pub struct Chunk {
+    pub data: Vec<u8>,
+    /// Byte offset of `data[0]` in the input.
+    pub offset: u64,
+    /// The last line of this chunk was cut at the line cap.
+    pub truncated_last: bool,
+}
+
+/// What the reader saw besides the lines themselves.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ReadStats {
+    pub bytes: u64,
+    pub truncated_lines: u64,
+}
+
+/// Reads `src` into chunks. Blocks on `tx` when the consumer is behind (backpressure).
+/// Sends what is there as soon as a read returns, so a live pipe is processed line by line.
+pub fn read_chunks(
+    mut src: impl Read,
+    max_line: usize,
+    tx: &Sender<Chunk>,
+    pool: &Receiver<Vec<u8>>,
+) -> io::Result<ReadStats> {
+    let max_line = max_line.max(1);
+    let mut stats = ReadStats::default();
+    let mut buf: Vec<u8> = Vec::with_capacity(READ_BUF.min(max_line + 1).max(4096));
+    let mut offset = 0u64; // offset of buf[0]
+    let mut skipping = false; // discarding the rest of an over-long line
+    let mut scratch = vec![0u8; READ_BUF];
+    loop {
+        let n = match src.read(&mut scratch) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        stats.bytes += n as u64;
+        let mut data = &scratch[..n];
+        if skipping {
+            match memchr::memchr(b'\n', data) {
+                Some(p) => {
+                    skipping = false;
+                    offset += p as u64 + 1;
+                    data = &data[p + 1..];
+                }
+                None => {
+                    offset += n as u64;
+                    continue;
+                }
+            }
+        }
+        buf.extend_from_slice(data);
+        if buf.len() > max_line {
+            skipping = cut_long_lines(&mut buf, &mut offset, max_line, &mut stats, tx, pool)?;
+        }
+        if let Some(p) = memchr::memrchr(b'\n', &buf) {
+            let rest = take_from(pool, &buf[p + 1..]);
+            buf.truncate(p + 1);
+            send(tx, &mut buf, &mut offset, false, pool)?;
+            buf = rest;
+        }
+    }
+    if !buf.is_empty() {
+        send(tx, &mut buf, &mut offset, false, pool)?;
+    }
+    Ok(stats)
+}
+
+/// Sends every line of `buf` longer than `max` as its own chunk, cut to `max` bytes, with the
+/// lines before it as another chunk, so offsets stay exact. Returns true when the incomplete
+/// last line was already too long (the rest of it must be skipped).
+fn cut_long_lines(
+    buf: &mut Vec<u8>,
+    offset: &mut u64,
+    max: usize,
+    stats: &mut ReadStats,
+    tx: &Sender<Chunk>,
+    pool: &Receiver<Vec<u8>>,
+) -> io::Result<bool> {
+    let mut start = 0;
+    let mut seg_start = 0;
+    let mut skipping = false;
+    while start < buf.len() {
+        let end = memchr::memchr(b'\n', &buf[start..]).map(|p| start + p);
+        let line_end = end.unwrap_or(buf.len());
+        if line_end - start > max {
+            if start > seg_start {
+                send_slice(
+                    tx,
+                    pool,
+                    &buf[seg_start..start],
+                    *offset + seg_start as u64,
+                    false,
+                )?;
+            }
+            let mut cut = take_from(pool, &buf[start..start + max]);
+            cut.push(b'\n');
+            tx.send(Chunk {
+                data: cut,
+                offset: *offset + start as u64,
+                truncated_last: true,
+            })
+            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "consumer stopped"))?;
+            stats.truncated_lines += 1;
+            seg_start = end.map_or(buf.len(), |e| e + 1);
+            skipping = end.is_none();
+        }
+        match end {
+            Some(e) => start = e + 1,
+            None => break,
+        }
+    }
+    if seg_start > 0 {
+        buf.drain(..seg_start);
+        *offset += seg_start as u64;
+    }
+    if skipping {
+        // The cut line's remaining bytes still arrive in later reads; `offset` moves with them.
+        *offset += buf.len() as u64;
+        buf.clear();
+    }
+    Ok(skipping)
+}
+
+fn send_slice(
+    tx: &Sender<Chunk>,
+    pool: &Receiver<Vec<u8>>,
+    data: &[u8],
+    offset: u64,
+    truncated_last: bool,
+) -> io::Result<()> {
+    tx.send(Chunk {
+        data: take_from(pool, data),
+        offset,
+        truncated_last,
+    })
+    .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "consumer stopped"))
+}
+
+fn take_from(pool: &Receiver<Vec<u8>>, init: &[u8]) -> Vec<u8> {
+    let mut v = pool
+        .try_recv()
+        .unwrap_or_else(|_| Vec::with_capacity(READ_BUF));
+    v.clear();
+    v.extend_from_slice(init);
+    v
+}
+
+fn send(
+    tx: &Sender<Chunk>,
+    buf: &mut Vec<u8>,
+    offset: &mut u64,
+    truncated_last: bool,
+    pool: &Receiver<Vec<u8>>,
+) -> io::Result<()> {
+    let data = std::mem::replace(buf, take_from(pool, &[]));
+    let len = data.len() as u64;
+    tx.send(Chunk {
+        data,
+        offset: *offset,
+        truncated_last,
+    })
+    .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "consumer stopped"))?;
+    *offset += len;
+    Ok(())
+}
+
+/// One decoded line of a chunk.
+pub struct ChunkLine<'a> {
+    pub text: std::borrow::Cow<'a, str>,
+    pub offset: u64,
+    pub lossy: bool,
+}
+
+/// Splits a chunk into lines (`\n`, with a trailing `\r` removed), decoding invalid UTF-8
+/// lossily.
+pub fn for_each_line(chunk: &Chunk, mut f: impl FnMut(ChunkLine<'_>)) {
+    let data = &chunk.data;
+    let mut start = 0usize;
+    while start < data.len() {
+        let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |p| start + p);
+        let mut line = &data[start..end];
+        if let [head @ .., b'\r'] = line {
+            line = head;
+        }
+        let (text, lossy) = match std::str::from_utf8(line) {
+            Ok(s) => (std::borrow::Cow::Borrowed(s), false),
+            Err(_) => (String::from_utf8_lossy(line), true),
+        };
+        f(ChunkLine {
+            text,
+            offset: chunk.offset + start as u64,
+            lossy,
+        });
+        start = end + 1;
+    }
+}
+
+/// Runs `consume` on every chunk of `src` while a reader thread reads ahead. Returns the
+/// reader's stats, or its I/O error.
+pub fn stream<R, F>(src: R, max_line: usize, mut consume: F) -> io::Result<ReadStats>
+where
+    R: Read + Send + 'static,
+    F: FnMut(&Chunk) -> bool,
+{
+    let (tx, rx) = bounded::<Chunk>(CHANNEL_CHUNKS);
+    let (pool_tx, pool_rx) = bounded::<Vec<u8>>(CHANNEL_CHUNKS + 2);
+    let reader = thread::Builder::new()
+        .name("baton-lint-reader".into())
+        .spawn(move || read_chunks(src, max_line, &tx, &pool_rx))?;
+    for chunk in rx.iter() {
+        if !consume(&chunk) {
+            break;
+        }
+        let _ = pool_tx.try_send(chunk.data);
+    }
+    drop(rx);
+    match reader.join() {
+        Ok(Ok(stats)) => Ok(stats),
+        // The consumer stopped early (e.g. the output pipe closed): not an input error.
+        Ok(Err(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(ReadStats::default()),
+        Ok(Err(e)) => Err(e),
+        Err(_) => Err(io::Error::other("reader thread panicked")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines_of(input: &[u8], max: usize) -> (Vec<(String, u64)>, ReadStats) {
+        let mut out = Vec::new();
+        let stats = stream(std::io::Cursor::new(input.to_vec()), max, |c| {
+            for_each_line(c, |l| out.push((l.text.into_owned(), l.offset)));
+            true
+        })
+        .unwrap();
+        (out, stats)
+    }
+
+    #[test]
+    fn splits_lines_with_offsets_and_crlf() {
+        let (l, s) = lines_of(b"ab\r\ncd\nlast", 100);
+        assert_eq!(
+            l,
+            vec![("ab".into(), 0), ("cd".into(), 4), ("last".into(), 7)]
+        );
+        assert_eq!(s.bytes, 11);
+    }
+
+    #[test]
+    fn long_lines_are_cut_and_counted() {
+        let mut input = vec![b'x'; 5000];
+        input.extend_from_slice(b"\nshort\n");
+        let (l, s) = lines_of(&input, 100);
+        assert_eq!(l.len(), 2);
+        assert_eq!(l[0].0.len(), 100);
+        assert_eq!(l[1], ("short".into(), 5001));
+        assert_eq!(s.truncated_lines, 1);
+    }
+
+    #[test]
+    fn invalid_utf8_is_lossy() {
+        let (l, _) = lines_of(b"\xff\xfe junk\n", 100);
+        assert_eq!(l[0].0, "\u{fffd}\u{fffd} junk");
+    }
+}

@@ -1,0 +1,28 @@
+//! baton-lint reads the logs of baton connectors (Go programs built on ConductorOne's
+//! baton-sdk) and reports known failures with their likely cause and fix.
+//!
+//! The data path, top to bottom: [`input`] (reader thread, chunks of lines) → [`parse`] (zap
+//! JSON, zap console, multi-line JSON, panics, text → [`event::Event`]) → [`engine`] (rules from
+//! [`rules`], stateful windows, grouping → [`finding::Finding`]) → [`report`] (formats, through
+//! [`redact`]). [`check`] wires one input through that path; [`cmd`] holds the subcommands.
+
+pub mod check;
+pub mod cli;
+pub mod cmd;
+pub mod config;
+pub mod context;
+pub mod engine;
+pub mod event;
+pub mod finding;
+pub mod input;
+pub mod parse;
+pub mod redact;
+pub mod report;
+pub mod rules;
+pub mod ruletest;
+pub mod stats;
+
+pub use check::{InputResult, ReadOptions, lint_reader, lint_text};
+pub use event::{Event, EventKind, Level, Timestamp};
+pub use finding::Finding;
+pub use rules::{RuleSet, Severity};

@@ -1,0 +1,153 @@
+//! The TOML schema of a rule file, exactly as written by a rule author. Unknown keys are
+//! rejected; spans are kept where a later check (regex, threshold) must point at the text.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// One rule file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    pub code: Spanned<String>,
+    pub name: Spanned<String>,
+    pub category: String,
+    pub severity: Spanned<String>,
+    /// `stable` (default) or `preview`.
+    #[serde(default)]
+    pub status: Option<Spanned<String>>,
+    /// One specific line; `{placeholders}` from captures, fields and derived values.
+    pub message: Spanned<String>,
+    /// Likely cause (Markdown).
+    pub cause: String,
+    /// What to change (Markdown).
+    pub fix: String,
+    /// Findings whose rendered `group` is equal merge into one (default: one per rule per input).
+    #[serde(default)]
+    pub group: Option<Spanned<String>>,
+    /// A fallback rule stays quiet on events another rule already explains.
+    #[serde(default)]
+    pub fallback: bool,
+    /// Codes of rules that explain the same failure better: when one of them has a finding in
+    /// the same input, this rule's findings are dropped at the end of the input.
+    #[serde(default)]
+    pub suppressed_by: Vec<String>,
+    pub docs: Docs,
+    #[serde(rename = "match")]
+    pub matcher: Spanned<CondSpec>,
+    #[serde(default)]
+    pub window: Option<WindowSpec>,
+    #[serde(default)]
+    pub tests: Tests,
+}
+
+/// Per-rule documentation (`baton-lint rule CODE`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Docs {
+    pub what: String,
+    pub why: String,
+    #[serde(default)]
+    pub example: String,
+}
+
+/// A string or a list of strings.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    /// The strings as a list.
+    pub fn to_vec(&self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s.clone()],
+            OneOrMany::Many(v) => v.clone(),
+        }
+    }
+}
+
+/// A condition: a combinator (`all`, `any`, `not`) or one leaf test.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CondSpec {
+    pub all: Option<Vec<Spanned<CondSpec>>>,
+    pub any: Option<Vec<Spanned<CondSpec>>>,
+    pub not: Option<Box<Spanned<CondSpec>>>,
+    /// Event level in this set (`debug`, `info`, `warn`, `error`, …).
+    pub level: Option<OneOrMany>,
+    /// Event kind in this set (`json`, `console`, `multi-line-json`, `text`, `panic`).
+    pub kind: Option<OneOrMany>,
+    /// Which value(s) the leaf reads: `msg`, `error`, `raw`, a field by dotted name, or a
+    /// derived value (`innermost`, `wire_code`, …). A list means "any of these".
+    pub field: Option<OneOrMany>,
+    /// Literal substring(s); any one matches.
+    pub contains: Option<OneOrMany>,
+    /// Regex; named groups become placeholders.
+    pub regex: Option<Spanned<String>>,
+    /// Exact value (string, number or bool).
+    pub equals: Option<toml::Value>,
+    pub exists: Option<bool>,
+    pub gt: Option<f64>,
+    pub ge: Option<f64>,
+    pub lt: Option<f64>,
+    pub le: Option<f64>,
+}
+
+/// The stateful part of a rule.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowSpec {
+    /// `count`, `burst`, `repeat` or `absence`.
+    pub kind: Spanned<String>,
+    /// count / burst: matches needed within `window_secs`.
+    pub threshold: Option<Spanned<i64>>,
+    pub window_secs: Option<Spanned<f64>>,
+    /// count: also fire when matches keep coming (gaps ≤ `window_secs`) for this long.
+    pub span_secs: Option<Spanned<f64>>,
+    /// Template of the key that separates state (`{http.url_details.host}`); default: one key.
+    pub key: Option<Spanned<String>>,
+    /// repeat: template of the scope inside which a key must not come twice.
+    pub scope: Option<Spanned<String>>,
+    /// count / burst / repeat: an event that clears all state (a success, a call boundary).
+    pub reset: Option<Spanned<CondSpec>>,
+    /// absence: the event that was expected.
+    pub expect: Option<Spanned<CondSpec>>,
+    /// absence: decide when this event comes (fire if still waiting; the finding points at it).
+    /// Without it the decision comes at end of stream or after `within_secs`.
+    pub until: Option<Spanned<CondSpec>>,
+    /// absence: decide once log time passes this many seconds after the start event
+    /// (default: at end of stream).
+    pub within_secs: Option<Spanned<f64>>,
+    /// Field names whose maximum over the window is kept as `{max.<field>}`.
+    #[serde(default)]
+    pub max: Vec<String>,
+    /// burst: template of an example value kept for the message as `{examples}`.
+    pub example: Option<String>,
+    /// Cap on keys kept at once (LRU beyond it). Default 4096.
+    pub max_keys: Option<Spanned<i64>>,
+}
+
+/// Embedded cases.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Tests {
+    /// Inputs on which the rule must fire.
+    #[serde(default)]
+    pub invalid: Vec<Case>,
+    /// Inputs on which the rule must stay quiet.
+    #[serde(default)]
+    pub valid: Vec<Case>,
+}
+
+/// One embedded case: log lines fed to the rule as a stream.
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    pub input: String,
+    /// invalid cases: exact number of findings expected (default: at least one).
+    pub findings: Option<usize>,
+    /// invalid cases: a substring the first finding's message must contain.
+    pub message: Option<String>,
+}

@@ -1,0 +1,405 @@
+//! State of the stateful rule kinds, kept per rule and per key, always bounded (an LRU over
+//! keys, at most `threshold` timestamps per key) and dropped when its window closes. Time is
+//! log time: the timestamps of the events, never the wall clock.
+//!
+//! - `count` / `burst`: at least `threshold` matches within `window_secs` (or a run lasting
+//!   `span_secs`) opens one burst; later matches within `window_secs` of the last extend it.
+//! - `repeat`: the same value seen again inside one scope.
+//! - `absence`: a start event with no expected event after it.
+
+use std::collections::VecDeque;
+use std::num::NonZeroUsize;
+
+use lru::LruCache;
+
+use crate::event::Timestamp;
+
+/// Default cap on keys per rule.
+pub const DEFAULT_MAX_KEYS: usize = 4096;
+/// Values remembered per repeat scope.
+const SEEN_PER_SCOPE: usize = 4096;
+
+/// Where a matching event was: enough to point a finding at it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mark {
+    pub line: u64,
+    pub end_line: u64,
+    pub ts: Option<Timestamp>,
+    pub evidence: String,
+}
+
+/// What a count/burst observation did.
+#[derive(Debug, PartialEq)]
+pub enum CountOutcome {
+    /// Below the threshold (or a fresh run started).
+    Quiet,
+    /// The threshold was crossed now: open a finding. `first` is the run's first match.
+    Crossed {
+        first: Mark,
+        count: u64,
+        maxes: Vec<Option<f64>>,
+    },
+    /// An open burst goes on: update finding `finding`.
+    Extended { finding: usize },
+}
+
+#[derive(Debug)]
+struct Run {
+    times: VecDeque<Timestamp>,
+    run_start: Option<Timestamp>,
+    first: Option<Mark>,
+    last: Option<Timestamp>,
+    finding: Option<usize>,
+    /// Per aggregated field, the largest value seen in this run.
+    maxes: Vec<Option<f64>>,
+}
+
+impl Run {
+    fn new() -> Run {
+        Run {
+            times: VecDeque::new(),
+            run_start: None,
+            first: None,
+            last: None,
+            finding: None,
+            maxes: Vec::new(),
+        }
+    }
+}
+
+/// count / burst state for one rule.
+#[derive(Debug)]
+pub struct CountState {
+    keys: LruCache<String, Run>,
+    threshold: usize,
+    window: f64,
+    span: Option<f64>,
+}
+
+impl CountState {
+    /// New state; `threshold` ≥ 1.
+    pub fn new(
+        threshold: usize,
+        window_secs: f64,
+        span_secs: Option<f64>,
+        max_keys: usize,
+    ) -> Self {
+        CountState {
+            keys: LruCache::new(NonZeroUsize::new(max_keys.max(1)).expect("max(1)")),
+            threshold: threshold.max(1),
+            window: window_secs,
+            span: span_secs,
+        }
+    }
+
+    /// Records a match of `key` at `mark.ts` (events without time count as "now"); `values`
+    /// are the event's values of the aggregated fields (their maxima come back on crossing).
+    pub fn observe(&mut self, key: &str, mark: Mark, values: &[Option<f64>]) -> CountOutcome {
+        let t = mark.ts.unwrap_or_default();
+        if !self.keys.contains(key) {
+            self.keys.put(key.to_string(), Run::new());
+        }
+        let run = self.keys.get_mut(key).expect("inserted above");
+        let gap_ok = run.last.is_some_and(|l| t.secs_since(l) <= self.window);
+        if let Some(f) = run.finding {
+            if gap_ok {
+                run.last = Some(t);
+                return CountOutcome::Extended { finding: f };
+            }
+            // The burst closed: what comes now starts afresh.
+            *run = Run::new();
+        }
+        if !gap_ok {
+            run.run_start = Some(t);
+            run.first = None;
+            run.maxes.clear();
+        }
+        run.maxes.resize(values.len(), None);
+        for (m, v) in run.maxes.iter_mut().zip(values) {
+            if let Some(v) = v {
+                *m = Some(m.map_or(*v, |c: f64| c.max(*v)));
+            }
+        }
+        while run
+            .times
+            .front()
+            .is_some_and(|&f| t.secs_since(f) > self.window)
+        {
+            run.times.pop_front();
+        }
+        run.times.push_back(t);
+        if run.times.len() > self.threshold {
+            run.times.pop_front();
+        }
+        if run.first.is_none() || run.times.len() == 1 {
+            run.first = Some(mark);
+        }
+        run.last = Some(t);
+        let by_count = run.times.len() >= self.threshold;
+        let by_span = self.span.is_some_and(|s| {
+            run.times.len() >= 2 && run.run_start.is_some_and(|st| t.secs_since(st) >= s)
+        });
+        if by_count || by_span {
+            let first = run.first.clone().expect("set above");
+            return CountOutcome::Crossed {
+                first,
+                count: run.times.len() as u64,
+                maxes: run.maxes.clone(),
+            };
+        }
+        CountOutcome::Quiet
+    }
+
+    /// Ties the burst just crossed for `key` to finding `idx`.
+    pub fn set_finding(&mut self, key: &str, idx: usize) {
+        if let Some(run) = self.keys.get_mut(key) {
+            run.finding = Some(idx);
+        }
+    }
+
+    /// Forgets everything (a success or a boundary event).
+    pub fn reset(&mut self) {
+        self.keys.clear();
+    }
+
+    /// Keys currently held.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// True when no key is held.
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
+/// repeat state for one rule: per scope, the values seen and where.
+#[derive(Debug)]
+pub struct RepeatState {
+    scopes: LruCache<String, LruCache<String, Mark>>,
+    window: Option<f64>,
+}
+
+impl RepeatState {
+    /// New state; values older than `window_secs` (if set) no longer count.
+    pub fn new(window_secs: Option<f64>, max_keys: usize) -> Self {
+        RepeatState {
+            scopes: LruCache::new(NonZeroUsize::new(max_keys.max(1)).expect("max(1)")),
+            window: window_secs,
+        }
+    }
+
+    /// Records `value` in `scope`; returns where it was seen before, if it was.
+    pub fn observe(&mut self, scope: &str, value: &str, mark: Mark) -> Option<Mark> {
+        if !self.scopes.contains(scope) {
+            let cap = NonZeroUsize::new(SEEN_PER_SCOPE).expect("non-zero");
+            self.scopes.put(scope.to_string(), LruCache::new(cap));
+        }
+        let seen = self.scopes.get_mut(scope).expect("inserted above");
+        if let Some(prev) = seen.get(value) {
+            let fresh = match (self.window, prev.ts, mark.ts) {
+                (Some(w), Some(a), Some(b)) => b.secs_since(a) <= w,
+                _ => true,
+            };
+            if fresh {
+                return Some(prev.clone());
+            }
+        }
+        seen.put(value.to_string(), mark);
+        None
+    }
+
+    /// Forgets everything.
+    pub fn reset(&mut self) {
+        self.scopes.clear();
+    }
+
+    /// Scopes currently held.
+    pub fn len(&self) -> usize {
+        self.scopes.len()
+    }
+
+    /// True when no scope is held.
+    pub fn is_empty(&self) -> bool {
+        self.scopes.is_empty()
+    }
+}
+
+/// absence state for one rule.
+#[derive(Debug, Default)]
+pub struct AbsenceState {
+    started: Option<Mark>,
+    within: Option<f64>,
+}
+
+impl AbsenceState {
+    /// New state; with `within_secs` the decision comes once log time passes the deadline,
+    /// otherwise at end of stream.
+    pub fn new(within_secs: Option<f64>) -> Self {
+        AbsenceState {
+            started: None,
+            within: within_secs,
+        }
+    }
+
+    /// A start event: begins waiting unless already waiting.
+    pub fn start(&mut self, mark: Mark) {
+        if self.started.is_none() {
+            self.started = Some(mark);
+        }
+    }
+
+    /// The expected event came: stop waiting.
+    pub fn expect(&mut self) {
+        self.started = None;
+    }
+
+    /// The deciding event came: returns the start mark if still waiting (and stops waiting).
+    pub fn until(&mut self) -> Option<Mark> {
+        self.started.take()
+    }
+
+    /// Drops any wait without deciding (the stream ended before the deciding event).
+    pub fn abandon(&mut self) {
+        self.started = None;
+    }
+
+    /// Log time moved to `t`: returns the start mark if the deadline passed (and stops waiting).
+    pub fn tick(&mut self, t: Timestamp) -> Option<Mark> {
+        let within = self.within?;
+        let start_ts = self.started.as_ref()?.ts?;
+        if t.secs_since(start_ts) > within {
+            return self.started.take();
+        }
+        None
+    }
+
+    /// End of stream: returns the start mark if still waiting and no deadline was set.
+    pub fn finish(&mut self) -> Option<Mark> {
+        if self.within.is_some() {
+            return None;
+        }
+        self.started.take()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(secs: i64) -> Mark {
+        Mark {
+            line: secs as u64,
+            end_line: secs as u64,
+            ts: Some(Timestamp(secs * 1_000_000_000)),
+            evidence: String::new(),
+        }
+    }
+
+    #[test]
+    fn count_fires_at_threshold_not_one_below() {
+        let mut c = CountState::new(5, 60.0, None, 16);
+        for s in 0..4 {
+            assert_eq!(c.observe("k", m(s), &[]), CountOutcome::Quiet);
+        }
+        match c.observe("k", m(4), &[]) {
+            CountOutcome::Crossed { first, count, .. } => {
+                assert_eq!(first.line, 0);
+                assert_eq!(count, 5);
+            }
+            o => panic!("{o:?}"),
+        }
+    }
+
+    #[test]
+    fn count_window_slides() {
+        let mut c = CountState::new(3, 10.0, None, 16);
+        assert_eq!(c.observe("k", m(0), &[]), CountOutcome::Quiet);
+        assert_eq!(c.observe("k", m(8), &[]), CountOutcome::Quiet);
+        // 0 has left the window at 11: only 8 and 11 are in it.
+        assert_eq!(c.observe("k", m(11), &[]), CountOutcome::Quiet);
+        assert!(matches!(
+            c.observe("k", m(12), &[]),
+            CountOutcome::Crossed { count: 3, .. }
+        ));
+    }
+
+    #[test]
+    fn count_keys_stay_separate_and_bursts_extend_then_close() {
+        let mut c = CountState::new(2, 10.0, None, 16);
+        assert_eq!(c.observe("a", m(0), &[]), CountOutcome::Quiet);
+        assert_eq!(c.observe("b", m(1), &[]), CountOutcome::Quiet);
+        assert!(matches!(
+            c.observe("a", m(2), &[]),
+            CountOutcome::Crossed { .. }
+        ));
+        c.set_finding("a", 7);
+        assert_eq!(
+            c.observe("a", m(5), &[]),
+            CountOutcome::Extended { finding: 7 }
+        );
+        // A gap longer than the window closes the burst.
+        assert_eq!(c.observe("a", m(100), &[]), CountOutcome::Quiet);
+        assert!(matches!(
+            c.observe("a", m(101), &[]),
+            CountOutcome::Crossed { .. }
+        ));
+    }
+
+    #[test]
+    fn count_span_fires_on_long_slow_runs() {
+        let mut c = CountState::new(100, 70.0, Some(300.0), 16);
+        let mut fired = None;
+        for i in 0..10 {
+            if let CountOutcome::Crossed { first, .. } = c.observe("k", m(i * 60), &[]) {
+                fired = Some((i, first.line));
+                break;
+            }
+        }
+        assert_eq!(fired, Some((5, 0)));
+    }
+
+    #[test]
+    fn a_million_keys_stay_under_the_cap() {
+        let mut c = CountState::new(3, 60.0, None, 4096);
+        let mut r = RepeatState::new(None, 4096);
+        for i in 0..1_000_000u64 {
+            let k = format!("key-{i}");
+            c.observe(&k, m(i as i64), &[]);
+            r.observe(&k, "v", m(i as i64));
+        }
+        assert_eq!(c.len(), 4096);
+        assert_eq!(r.len(), 4096);
+    }
+
+    #[test]
+    fn repeat_sees_values_again_in_scope_only() {
+        let mut r = RepeatState::new(Some(100.0), 16);
+        assert_eq!(r.observe("call-1", "A", m(0)), None);
+        assert_eq!(r.observe("call-1", "B", m(1)), None);
+        assert_eq!(r.observe("call-2", "A", m(2)), None);
+        assert_eq!(r.observe("call-1", "A", m(3)).map(|p| p.line), Some(0));
+        assert_eq!(r.observe("call-1", "B", m(500)), None, "outside the window");
+        r.reset();
+        assert_eq!(r.observe("call-1", "A", m(501)), None);
+    }
+
+    #[test]
+    fn absence_by_deadline_and_at_end() {
+        let mut a = AbsenceState::new(Some(1800.0));
+        a.start(m(0));
+        assert_eq!(a.tick(Timestamp(1000 * 1_000_000_000)), None);
+        assert_eq!(
+            a.tick(Timestamp(1801 * 1_000_000_000)).map(|x| x.line),
+            Some(0)
+        );
+        assert_eq!(a.finish(), None);
+        let mut b = AbsenceState::new(None);
+        b.start(m(5));
+        b.expect();
+        assert_eq!(b.finish(), None);
+        b.start(m(6));
+        b.start(m(7));
+        assert_eq!(b.finish().map(|x| x.line), Some(6));
+    }
+}

@@ -1,0 +1,287 @@
+//! The binary as users run it: exit codes, stdin vs files, streaming through a real pipe,
+//! hostile bytes, a closed output pipe, rule-file errors and user rules.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_baton-lint");
+
+const PAGE_TOKEN_LINE: &str = r#"{"level":"error","ts":1755896801.301772,"caller":"ugrpc/logging.go:38","msg":"finished unary call with code Internal","grpc.method":"ListResources","error":"listing resources failed: next page token unchanged (token=eyJwYWdlIjoyfQ==, type=user, parent=<nil>) - likely a connector bug","grpc.code":"Internal"}"#;
+const CLEAN_LINE: &str = r#"{"level":"info","ts":1755896663.409112,"caller":"sync/syncer.go:1278","msg":"Syncing resource types..."}"#;
+
+fn run(args: &[&str], stdin: &[u8]) -> (i32, String, String) {
+    let mut child = Command::new(BIN)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let data = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = input.write_all(&data);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn exit_codes_clean_findings_and_errors() {
+    let (code, out, _) = run(&["--isolated"], format!("{CLEAN_LINE}\n").as_bytes());
+    assert_eq!(code, 0, "{out}");
+    let (code, out, _) = run(
+        &["--isolated", "--format", "concise"],
+        format!("{PAGE_TOKEN_LINE}\n").as_bytes(),
+    );
+    assert_eq!(code, 1);
+    assert!(out.starts_with("-:1:1: error BL101 "), "{out}");
+    let (code, _, _) = run(
+        &["--isolated", "--exit-zero"],
+        format!("{PAGE_TOKEN_LINE}\n").as_bytes(),
+    );
+    assert_eq!(code, 0);
+    let (code, _, err) = run(&["--isolated", "/no/such/file.log"], b"");
+    assert_eq!(code, 2);
+    assert!(err.contains("/no/such/file.log"), "{err}");
+    let (code, _, err) = run(&["--isolated", "--select", "BL999"], b"");
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown rule selector"), "{err}");
+    let (code, _, _) = run(&["--bogus-flag"], b"");
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn unreadable_input_is_reported_and_the_others_still_run() {
+    let (code, out, err) = run(
+        &[
+            "--isolated",
+            "--format",
+            "concise",
+            "/no/such.log",
+            "corpus/demo/failing-sync.log",
+        ],
+        b"",
+    );
+    assert_eq!(code, 2, "an unreadable input makes the run exit 2");
+    assert!(err.contains("/no/such.log"));
+    assert!(out.contains("corpus/demo/failing-sync.log:"), "{out}");
+}
+
+#[test]
+fn stdin_filename_and_files_agree() {
+    let text = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/corpus/demo/failing-sync.log"
+    ))
+    .unwrap();
+    let (_, from_file, _) = run(
+        &[
+            "--isolated",
+            "--format",
+            "concise",
+            "corpus/demo/failing-sync.log",
+        ],
+        b"",
+    );
+    let (_, from_stdin, _) = run(
+        &[
+            "--isolated",
+            "--format",
+            "concise",
+            "--stdin-filename",
+            "corpus/demo/failing-sync.log",
+        ],
+        &text,
+    );
+    assert_eq!(from_file, from_stdin);
+}
+
+#[test]
+fn hostile_bytes_never_panic() {
+    let (code, out, err) = run(&["--isolated", "--stats"], b"\xff\xfe junk\n{\"level\":");
+    assert!(code == 0 || code == 1, "exit {code}: {err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.contains("lossy utf-8 lines: 1"), "{out}");
+    let noise: Vec<u8> = (0..200_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let (code, _, err) = run(&["--isolated"], &noise);
+    assert!(code == 0 || code == 1, "exit {code}: {err}");
+}
+
+#[test]
+fn findings_stream_before_the_writer_closes() {
+    let mut child = Command::new(BIN)
+        .args(["--isolated", "--format", "jsonl"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        if let Some(Ok(l)) = lines.next() {
+            let _ = tx.send(l);
+        }
+    });
+    writeln!(stdin, "{CLEAN_LINE}").unwrap();
+    writeln!(stdin, "{PAGE_TOKEN_LINE}").unwrap();
+    stdin.flush().unwrap();
+    // The writer is still open: the finding must arrive anyway.
+    let first = rx
+        .recv_timeout(Duration::from_secs(20))
+        .expect("a finding while stdin is still open");
+    assert!(first.contains("\"code\":\"BL101\""), "{first}");
+    for _ in 0..3 {
+        writeln!(stdin, "{CLEAN_LINE}").unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    drop(stdin);
+    assert_eq!(child.wait().unwrap().code(), Some(1));
+}
+
+#[test]
+fn closed_output_pipe_exits_zero_silently() {
+    // Server errors on 5,000 hosts: one finding per host, far more output than a pipe holds.
+    let mut big = String::new();
+    for i in 0..5_000 {
+        big.push_str(&format!(
+            "{{\"level\":\"warn\",\"ts\":{i},\"msg\":\"HTTP request server error\",\"http.url_details.host\":\"h{i}.example.com\",\"http.status_code\":500}}\n"
+        ));
+    }
+    let mut child = Command::new(BIN)
+        .args(["--isolated", "--format", "jsonl", "--select", "BL304"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut one = [0u8; 1];
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(big.as_bytes());
+    });
+    stdout.read_exact(&mut one).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn write_rule(dir: &std::path::Path, file: &str, body: &str) {
+    std::fs::write(dir.join(file), body).unwrap();
+}
+
+const USER_RULE: &str = r#"code = "ACME001"
+name = "acme-widget-missing"
+category = "acme"
+severity = "error"
+message = "widget {widget} is missing"
+cause = "c"
+fix = "f"
+[docs]
+what = "w"
+why = "y"
+[match]
+field = "msg"
+regex = 'widget (?P<widget>\w+) not found'
+[[tests.invalid]]
+input = '{"level":"error","ts":1,"msg":"widget gear not found"}'
+[[tests.invalid]]
+input = '{"level":"error","ts":1,"msg":"widget cog not found"}'
+[[tests.valid]]
+input = '{"level":"info","ts":1,"msg":"widget gear found"}'
+[[tests.valid]]
+input = '{"level":"info","ts":1,"msg":"Sync complete."}'
+"#;
+
+#[test]
+fn user_rules_fire_in_a_normal_run() {
+    let dir = tempfile::tempdir().unwrap();
+    write_rule(dir.path(), "ACME001-acme-widget-missing.toml", USER_RULE);
+    let d = dir.path().to_str().unwrap();
+    let line = "{\"level\":\"error\",\"ts\":1,\"msg\":\"widget sprocket not found\"}\n";
+    let (code, out, err) = run(
+        &["--isolated", "--rules", d, "--format", "concise"],
+        line.as_bytes(),
+    );
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.contains("error ACME001 widget sprocket is missing"),
+        "{out}"
+    );
+    let (code, out, _) = run(&["test", d], b"");
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("4 passed, 0 failed"), "{out}");
+}
+
+#[test]
+fn broken_rule_cases_are_named_missing_or_noisy() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = USER_RULE
+        .replace("widget cog not found", "widget cog is fine")
+        .replace("widget gear found", "widget bolt not found");
+    write_rule(dir.path(), "ACME001-acme-widget-missing.toml", &broken);
+    let (code, out, _) = run(&["test", dir.path().to_str().unwrap()], b"");
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("ACME001 acme-widget-missing") && out.contains("tests.invalid[1]: Missing"),
+        "{out}"
+    );
+    assert!(out.contains("tests.valid[0]: Noisy"), "{out}");
+    assert!(out.contains("2 passed, 2 failed"), "{out}");
+}
+
+#[test]
+fn check_rules_names_file_line_col_of_a_bad_regex() {
+    let dir = tempfile::tempdir().unwrap();
+    write_rule(
+        dir.path(),
+        "ACME001-acme-widget-missing.toml",
+        &USER_RULE.replace(r"(?P<widget>\w+)", "(unclosed"),
+    );
+    let (code, _, err) = run(&["check-rules", dir.path().to_str().unwrap()], b"");
+    assert_eq!(code, 2);
+    let want = format!(
+        "{}:13:9: rule ACME001: invalid regex",
+        dir.path()
+            .join("ACME001-acme-widget-missing.toml")
+            .display()
+    );
+    assert!(err.contains(&want), "{err}\nwanted {want}");
+}
+
+#[test]
+fn rule_explains_and_rules_lists() {
+    let (code, out, _) = run(&["rule", "BL101"], b"");
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("BL101 repeated-page-token") && out.contains("## Fix"),
+        "{out}"
+    );
+    let (code, out, _) = run(&["rules", "--format", "json", "--isolated"], b"");
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v.as_array().unwrap().iter().any(|r| r["code"] == "BL303"));
+    let (code, _, err) = run(&["rule", "BL000"], b"");
+    assert_eq!(code, 2);
+    assert!(err.contains("no rule `BL000`"), "{err}");
+}

@@ -1,0 +1,46 @@
+//! Peak memory stays bounded whatever the input: measured on the real binary with
+//! /usr/bin/time -v (peak RSS of the child). One test binary, run in sequence.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_baton-lint");
+
+/// Runs baton-lint on `file` and returns its peak RSS in KiB.
+fn peak_rss_kib(file: &std::path::Path) -> u64 {
+    let out = Command::new("/usr/bin/time")
+        .arg("-v")
+        .arg(BIN)
+        .args(["--isolated", "--stats", "--format", "concise"])
+        .arg(file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .expect("/usr/bin/time is installed (Debian package `time`)");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(matches!(out.status.code(), Some(0) | Some(1)), "{err}");
+    err.lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("Maximum resident set size (kbytes): ")
+        })
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no RSS in: {err}"))
+}
+
+#[test]
+fn a_50_mb_line_stays_under_64_mib() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("one-line.log");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    f.write_all(b"{\"level\":\"error\",\"msg\":\"").unwrap();
+    let chunk = vec![b'x'; 1 << 20];
+    for _ in 0..50 {
+        f.write_all(&chunk).unwrap();
+    }
+    f.write_all(b"\"}\n{\"level\":\"info\",\"msg\":\"Sync complete.\"}\n")
+        .unwrap();
+    drop(f);
+    let kib = peak_rss_kib(&path);
+    assert!(kib < 64 * 1024, "peak RSS {kib} KiB for a 50 MB line");
+}
