@@ -49,7 +49,10 @@ re!(TYPE_EQ, r"\btype=([^,\s)]+)");
 re!(UNKNOWN_RT, r"unknown resource type ([^\s:]+)");
 re!(RT_PROVISIONER, r"resource type ([^\s:]+) does not have");
 re!(DIAL, r"dial tcp ([^\s:]+:\d+): connect");
-re!(LOOKUP, r"lookup ([^\s:]+)(?: on [^\s]+)?: ");
+re!(
+    LOOKUP,
+    r"\blookup ([A-Za-z0-9][^\s:]*\.[^\s:]+)(?: on [^\s]+)?: "
+);
 re!(URL, r#"(https?://[^"\s]+)"#);
 
 /// The text a failure is described in: `error`, or the line itself for text events.
