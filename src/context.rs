@@ -20,6 +20,7 @@ pub const DERIVED: &[&str] = &[
     "host",
     "url",
     "status_code",
+    "path_template",
 ];
 
 /// Derived values whose text is a substring of the event's raw text (so a literal found in
@@ -133,7 +134,11 @@ pub fn derive(ev: &Event<'_>, name: &str) -> Option<String> {
                 .map(str::to_string)
         }),
         "grpc_method" => field_text(ev, "grpc.method").or_else(|| {
-            field_text(ev, "method").map(|m| m.rsplit('/').next().unwrap_or(&m).to_string())
+            // The parent's `method` field is a full gRPC method (`/c1…Service/ListGrants`);
+            // `slow connector call` uses `method` for an SDK operation name instead.
+            let m = field_text(ev, "method")?;
+            m.starts_with('/')
+                .then(|| m.rsplit('/').next().unwrap_or(&m).to_string())
         }),
         "host" => field_text(ev, "http.url_details.host")
             .or_else(|| DIAL.captures(text).map(|c| c[1].to_string()))
@@ -153,6 +158,7 @@ pub fn derive(ev: &Event<'_>, name: &str) -> Option<String> {
         "status_code" => {
             field_text(ev, "http.status_code").or_else(|| field_text(ev, "status_code"))
         }
+        "path_template" => field_text(ev, "http.url_details.path").map(|p| path_template(&p)),
         _ => None,
     }
 }

@@ -36,8 +36,6 @@ enum State {
 struct Correlation {
     /// The operation of the last step banner (`Syncing grants...` → `list-grants`).
     step: Option<&'static str>,
-    /// The last gRPC method seen on a request-scoped line.
-    grpc_method: Option<String>,
     /// The last API host seen on an HTTP request line.
     host: Option<String>,
     /// Connector calls finished so far: a new value marks a new call (a scope for windows).
@@ -45,13 +43,13 @@ struct Correlation {
 }
 
 impl Correlation {
-    /// Values templates can name: `call_seq`, `step`, and (as fallbacks) `host`, `grpc_method`.
+    /// Values templates can name: `call_seq`, `step`, and (as a fallback) `host`. There is no
+    /// "last gRPC method": request lines come *before* their call's `finished unary call` line.
     fn get(&self, name: &str) -> Option<String> {
         match name {
             "call_seq" => Some(self.call_seq.to_string()),
             "step" => self.step.map(str::to_string),
             "host" => self.host.clone(),
-            "grpc_method" => self.grpc_method.clone(),
             _ => None,
         }
     }
@@ -80,12 +78,6 @@ impl Correlation {
             let t = v.as_text();
             if self.host.as_deref() != Some(t.as_ref()) {
                 self.host = Some(t.into_owned());
-            }
-        }
-        if let Some(v) = ev.field("grpc.method") {
-            let t = v.as_text();
-            if self.grpc_method.as_deref() != Some(t.as_ref()) {
-                self.grpc_method = Some(t.into_owned());
             }
         }
     }
@@ -128,7 +120,9 @@ impl<'r> Engine<'r> {
                         let win = w.window_secs.is_finite().then_some(w.window_secs);
                         State::Repeat(RepeatState::new(win, w.max_keys))
                     }
-                    WindowKind::Absence => State::Absence(AbsenceState::new(w.within_secs)),
+                    WindowKind::Absence => {
+                        State::Absence(AbsenceState::new(w.within_secs, w.max_keys))
+                    }
                 },
             })
             .collect();
@@ -179,12 +173,16 @@ impl<'r> Engine<'r> {
                     }
                 }
                 Slot::Expect => {
+                    let w = w.expect("expect slot has a window");
                     let c = w
-                        .and_then(|w| w.expect.as_ref())
+                        .expect
+                        .as_ref()
                         .expect("expect slot has an expect condition");
-                    if c.eval(ev, &mut Vec::new()) {
+                    let mut caps = Vec::new();
+                    if c.eval(ev, &mut caps) {
+                        let key = self.key_of(w, &caps, ev);
                         if let State::Absence(s) = &mut self.states[ri] {
-                            s.expect();
+                            s.expect(&key);
                         }
                     }
                 }
@@ -195,20 +193,10 @@ impl<'r> Engine<'r> {
                     if c.eval(ev, &mut Vec::new()) {
                         let decided = match &mut self.states[ri] {
                             State::Absence(s) => s.until(),
-                            _ => None,
+                            _ => Vec::new(),
                         };
-                        if let Some(start) = decided {
-                            let idx = self.merge_or_open(ri, ev, &Vec::new(), None);
-                            let f = &mut self.findings[idx];
-                            if f.count == 1 {
-                                f.evidence.insert(
-                                    0,
-                                    crate::finding::Evidence {
-                                        line: start.line,
-                                        text: start.evidence,
-                                    },
-                                );
-                            }
+                        for (key, start) in decided {
+                            self.open_absent(ri, start, &key, Some(ev));
                         }
                     }
                 }
@@ -235,6 +223,58 @@ impl<'r> Engine<'r> {
         }
     }
 
+    fn key_of(&self, w: &crate::rules::Window, caps: &Captures, ev: &Event<'_>) -> String {
+        w.key
+            .as_ref()
+            .map(|k| k.render(&|n| resolve(n, caps, ev, &self.corr)))
+            .unwrap_or_default()
+    }
+
+    /// Opens (or merges into) the finding for an absence decided now: at the start event's
+    /// line, with the deciding event (if any) as evidence and `{key}` / `{silent_secs}` set.
+    fn open_absent(&mut self, ri: usize, start: Mark, key: &str, decider: Option<&Event<'_>>) {
+        let caps = vec![("key".to_string(), key.to_string())];
+        let mut ev = Event::text(
+            &start.evidence,
+            crate::event::Span {
+                first_line: start.line,
+                last_line: start.end_line,
+                byte_offset: 0,
+            },
+        );
+        ev.ts = start.ts;
+        let before = self.findings.len();
+        let idx = self.merge_or_open(ri, &ev, &caps, Some(key));
+        let end = decider.and_then(|d| d.ts).or(self.last_ts);
+        let opened = self.findings.len() > before;
+        let rule = &self.rules.rules[ri];
+        let corr = &self.corr;
+        let f = &mut self.findings[idx];
+        if opened {
+            f.vars.insert("key".into(), key.to_string());
+            // The deciding event (e.g. `Sync complete.`) says what the start did not.
+            if let Some(d) = decider {
+                for name in rule.message.names() {
+                    if !f.vars.contains_key(name) {
+                        if let Some(v) = resolve(name, &caps, d, corr) {
+                            f.vars.insert(name.to_string(), v);
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(d) = decider {
+            f.add_evidence(d.span.first_line, &d.raw);
+            f.last_line = f.last_line.max(d.span.last_line);
+        }
+        if let (Some(a), Some(b)) = (start.ts, end) {
+            f.vars.insert(
+                "silent_secs".into(),
+                crate::event::format_num(b.secs_since(a).max(0.0).round()),
+            );
+        }
+    }
+
     /// Finishes the input: closes windows (absence decided at end of stream) and returns the
     /// findings in the order they were opened, messages rendered.
     pub fn finish(mut self) -> (Vec<Finding>, u64) {
@@ -247,8 +287,10 @@ impl<'r> Engine<'r> {
                     .is_some_and(|w| w.until.is_some())
                 {
                     s.abandon();
-                } else if let Some(mark) = s.finish() {
-                    self.open_from_mark(ri, mark, &Vec::new());
+                } else {
+                    for (key, mark) in s.finish() {
+                        self.open_absent(ri, mark, &key, None);
+                    }
                 }
             }
         }
@@ -282,8 +324,8 @@ impl<'r> Engine<'r> {
     fn tick(&mut self, t: Timestamp) {
         for ri in 0..self.states.len() {
             if let State::Absence(s) = &mut self.states[ri] {
-                if let Some(mark) = s.tick(t) {
-                    self.open_from_mark(ri, mark, &Vec::new());
+                for (key, mark) in s.tick(t) {
+                    self.open_absent(ri, mark, &key, None);
                 }
             }
         }
@@ -389,7 +431,14 @@ impl<'r> Engine<'r> {
                     }
                 }
             }
-            State::Absence(state) => state.start(Self::mark(ev)),
+            State::Absence(state) => {
+                let key = w
+                    .key
+                    .as_ref()
+                    .map(|k| k.render(&resolve))
+                    .unwrap_or_default();
+                state.start(&key, Self::mark(ev));
+            }
         }
     }
 
@@ -425,26 +474,6 @@ impl<'r> Engine<'r> {
                 }
                 list.push_str(&val);
             }
-        }
-    }
-
-    fn open_from_mark(&mut self, ri: usize, mark: Mark, caps: &Captures) {
-        let mut ev = Event::text(
-            &mark.evidence,
-            crate::event::Span {
-                first_line: mark.line,
-                last_line: mark.end_line,
-                byte_offset: 0,
-            },
-        );
-        ev.ts = mark.ts;
-        let idx = self.open(ri, &ev, caps, None);
-        let f = &mut self.findings[idx];
-        if let (Some(a), Some(b)) = (mark.ts, self.last_ts) {
-            f.vars.insert(
-                "silent_secs".into(),
-                crate::event::format_num(b.secs_since(a).round()),
-            );
         }
     }
 
@@ -521,11 +550,6 @@ impl<'r> Engine<'r> {
         if !ctx.contains_key("operation") {
             if let Some(step) = self.corr.step {
                 ctx.insert("operation".into(), step.to_string());
-            }
-        }
-        if !ctx.contains_key("grpc_method") {
-            if let Some(m) = &self.corr.grpc_method {
-                ctx.insert("grpc_method".into(), m.clone());
             }
         }
         let line = ev.span.first_line;

@@ -225,61 +225,75 @@ impl RepeatState {
     }
 }
 
-/// absence state for one rule.
-#[derive(Debug, Default)]
+/// absence state for one rule: per key, the start event still waiting for its expected event.
+#[derive(Debug)]
 pub struct AbsenceState {
-    started: Option<Mark>,
+    waiting: LruCache<String, Mark>,
     within: Option<f64>,
 }
 
 impl AbsenceState {
     /// New state; with `within_secs` the decision comes once log time passes the deadline,
-    /// otherwise at end of stream.
-    pub fn new(within_secs: Option<f64>) -> Self {
+    /// otherwise at the `until` event or at end of stream.
+    pub fn new(within_secs: Option<f64>, max_keys: usize) -> Self {
         AbsenceState {
-            started: None,
+            waiting: LruCache::new(NonZeroUsize::new(max_keys.max(1)).expect("max(1)")),
             within: within_secs,
         }
     }
 
-    /// A start event: begins waiting unless already waiting.
-    pub fn start(&mut self, mark: Mark) {
-        if self.started.is_none() {
-            self.started = Some(mark);
+    /// A start event for `key`: begins waiting unless already waiting.
+    pub fn start(&mut self, key: &str, mark: Mark) {
+        if !self.waiting.contains(key) {
+            self.waiting.put(key.to_string(), mark);
         }
     }
 
-    /// The expected event came: stop waiting.
-    pub fn expect(&mut self) {
-        self.started = None;
+    /// The expected event for `key` came: stop waiting for it.
+    pub fn expect(&mut self, key: &str) {
+        self.waiting.pop(key);
     }
 
-    /// The deciding event came: returns the start mark if still waiting (and stops waiting).
-    pub fn until(&mut self) -> Option<Mark> {
-        self.started.take()
+    /// The deciding event came: returns every start still waiting (oldest first), and stops.
+    pub fn until(&mut self) -> Vec<(String, Mark)> {
+        let mut out: Vec<(String, Mark)> = std::iter::from_fn(|| self.waiting.pop_lru()).collect();
+        out.sort_by_key(|(_, m)| m.line);
+        out
     }
 
-    /// Drops any wait without deciding (the stream ended before the deciding event).
+    /// Drops every wait without deciding (the stream ended before the deciding event).
     pub fn abandon(&mut self) {
-        self.started = None;
+        self.waiting.clear();
     }
 
-    /// Log time moved to `t`: returns the start mark if the deadline passed (and stops waiting).
-    pub fn tick(&mut self, t: Timestamp) -> Option<Mark> {
-        let within = self.within?;
-        let start_ts = self.started.as_ref()?.ts?;
-        if t.secs_since(start_ts) > within {
-            return self.started.take();
+    /// Log time moved to `t`: returns the starts whose deadline passed (and stops waiting).
+    pub fn tick(&mut self, t: Timestamp) -> Vec<(String, Mark)> {
+        let Some(within) = self.within else {
+            return Vec::new();
+        };
+        if self.waiting.is_empty() {
+            return Vec::new();
         }
-        None
+        let due: Vec<String> = self
+            .waiting
+            .iter()
+            .filter(|(_, m)| m.ts.is_some_and(|s| t.secs_since(s) > within))
+            .map(|(k, _)| k.clone())
+            .collect();
+        let mut out: Vec<(String, Mark)> = due
+            .into_iter()
+            .filter_map(|k| self.waiting.pop(&k).map(|m| (k, m)))
+            .collect();
+        out.sort_by_key(|(_, m)| m.line);
+        out
     }
 
-    /// End of stream: returns the start mark if still waiting and no deadline was set.
-    pub fn finish(&mut self) -> Option<Mark> {
+    /// End of stream: every start still waiting, when no deadline was set.
+    pub fn finish(&mut self) -> Vec<(String, Mark)> {
         if self.within.is_some() {
-            return None;
+            return Vec::new();
         }
-        self.started.take()
+        self.until()
     }
 }
 
@@ -384,22 +398,34 @@ mod tests {
         assert_eq!(r.observe("call-1", "A", m(501)), None);
     }
 
+    fn lines(v: Vec<(String, Mark)>) -> Vec<u64> {
+        v.into_iter().map(|(_, m)| m.line).collect()
+    }
+
     #[test]
     fn absence_by_deadline_and_at_end() {
-        let mut a = AbsenceState::new(Some(1800.0));
-        a.start(m(0));
-        assert_eq!(a.tick(Timestamp(1000 * 1_000_000_000)), None);
-        assert_eq!(
-            a.tick(Timestamp(1801 * 1_000_000_000)).map(|x| x.line),
-            Some(0)
-        );
-        assert_eq!(a.finish(), None);
-        let mut b = AbsenceState::new(None);
-        b.start(m(5));
-        b.expect();
-        assert_eq!(b.finish(), None);
-        b.start(m(6));
-        b.start(m(7));
-        assert_eq!(b.finish().map(|x| x.line), Some(6));
+        let mut a = AbsenceState::new(Some(1800.0), 16);
+        a.start("", m(0));
+        assert!(a.tick(Timestamp(1000 * 1_000_000_000)).is_empty());
+        assert_eq!(lines(a.tick(Timestamp(1801 * 1_000_000_000))), vec![0]);
+        assert!(a.finish().is_empty());
+        let mut b = AbsenceState::new(None, 16);
+        b.start("", m(5));
+        b.expect("");
+        assert!(b.finish().is_empty());
+        b.start("", m(6));
+        b.start("", m(7));
+        assert_eq!(lines(b.finish()), vec![6]);
+    }
+
+    #[test]
+    fn absence_keys_are_separate() {
+        let mut a = AbsenceState::new(None, 16);
+        a.start("user", m(1));
+        a.start("group", m(2));
+        a.start("role", m(3));
+        a.expect("group");
+        assert_eq!(lines(a.until()), vec![1, 3]);
+        assert!(a.until().is_empty());
     }
 }
