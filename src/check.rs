@@ -119,6 +119,10 @@ pub fn lint_reader<R: Read + Send + 'static>(
         on_new(&f)?;
     }
     let (findings, overflowed) = engine.finish();
+    // Findings held back until the input ended (they defer to other rules) stream now.
+    for f in findings.iter().filter(|f| !f.streamed) {
+        on_new(f)?;
+    }
     let mut stats = parser.stats;
     stats.bytes = read.bytes;
     stats.truncated_lines = read.truncated_lines;

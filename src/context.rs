@@ -21,6 +21,9 @@ pub const DERIVED: &[&str] = &[
     "url",
     "status_code",
     "path_template",
+    "exit_status",
+    "panic.frame",
+    "panic.location",
 ];
 
 /// Derived values whose text is a substring of the event's raw text (so a literal found in
@@ -159,8 +162,47 @@ pub fn derive(ev: &Event<'_>, name: &str) -> Option<String> {
             field_text(ev, "http.status_code").or_else(|| field_text(ev, "status_code"))
         }
         "path_template" => field_text(ev, "http.url_details.path").map(|p| path_template(&p)),
+        "exit_status" => Some(exit_status(derive(ev, "wire_code").as_deref()).to_string()),
+        // A recovered panic (`gRPC handler panic`, `HTTP request panic`) carries its trace in
+        // `stack`; raw panics get these fields from the parser.
+        "panic.frame" | "panic.location" => {
+            let stack = field_text(ev, "stack")?;
+            let info = crate::parse::text::panic_info(&format!("panic: \n{stack}"));
+            if name == "panic.frame" {
+                info.frame
+            } else {
+                info.location
+            }
+        }
         _ => None,
     }
+}
+
+/// The exit status baton-sdk ≥ 0.25 uses for an error with this gRPC code (older SDKs always
+/// exit 1): the code's number, 2 (Unknown) when there is none.
+pub fn exit_status(wire_code: Option<&str>) -> u8 {
+    const CODES: [&str; 17] = [
+        "OK",
+        "Canceled",
+        "Unknown",
+        "InvalidArgument",
+        "DeadlineExceeded",
+        "NotFound",
+        "AlreadyExists",
+        "PermissionDenied",
+        "ResourceExhausted",
+        "FailedPrecondition",
+        "Aborted",
+        "OutOfRange",
+        "Unimplemented",
+        "Internal",
+        "Unavailable",
+        "DataLoss",
+        "Unauthenticated",
+    ];
+    wire_code
+        .and_then(|c| CODES.iter().position(|x| *x == c))
+        .map_or(2, |i| i as u8)
 }
 
 /// A value by name as text: a field of the event (see [`Event::get`]) or a derived value.

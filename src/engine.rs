@@ -10,7 +10,7 @@ use indexmap::IndexMap;
 use crate::context;
 use crate::event::{Event, Timestamp};
 use crate::finding::{Finding, clip, fnv1a};
-use crate::rules::window::{AbsenceState, CountOutcome, CountState, Mark, RepeatState};
+use crate::rules::window::{AbsenceState, CountOutcome, CountState, Mark, RatioState, RepeatState};
 use crate::rules::{Captures, Rule, RuleSet, Slot, WindowKind};
 
 /// Distinct findings kept per rule per input; beyond it matches are counted into the last one.
@@ -29,6 +29,7 @@ enum State {
     Count(CountState),
     Repeat(RepeatState),
     Absence(AbsenceState),
+    Ratio(RatioState),
 }
 
 /// What the stream said recently, for findings whose own line lacks it.
@@ -120,6 +121,7 @@ impl<'r> Engine<'r> {
                         let win = w.window_secs.is_finite().then_some(w.window_secs);
                         State::Repeat(RepeatState::new(win, w.max_keys))
                     }
+                    WindowKind::Ratio => State::Ratio(RatioState::new(w.max_keys)),
                     WindowKind::Absence => {
                         State::Absence(AbsenceState::new(w.within_secs, w.max_keys))
                     }
@@ -186,11 +188,33 @@ impl<'r> Engine<'r> {
                         }
                     }
                 }
+                Slot::Per => {
+                    let w = w.expect("per slot has a window");
+                    let c = w.per.as_ref().expect("per slot has a per condition");
+                    let mut caps = Vec::new();
+                    if c.eval(ev, &mut caps) {
+                        let key = self.key_of(w, &caps, ev);
+                        let field = w.per_value.as_deref().unwrap_or("count");
+                        let value = context::lookup(ev, field)
+                            .and_then(|v| crate::event::parse_number_or_duration(&v));
+                        if let (State::Ratio(s), Some(v)) = (&mut self.states[ri], value) {
+                            s.per(&key, v);
+                        }
+                    }
+                }
                 Slot::Until => {
                     let c = w
                         .and_then(|w| w.until.as_ref())
                         .expect("until slot has an until condition");
                     if c.eval(ev, &mut Vec::new()) {
+                        if let State::Ratio(s) = &mut self.states[ri] {
+                            let (n, denom) = s.take();
+                            let w = w.expect("until slot has a window");
+                            if n >= w.threshold as u64 && n as f64 >= w.ratio * denom.max(1.0) {
+                                self.open_ratio(ri, ev, n, denom);
+                            }
+                            continue;
+                        }
                         let decided = match &mut self.states[ri] {
                             State::Absence(s) => s.until(),
                             _ => Vec::new(),
@@ -221,6 +245,21 @@ impl<'r> Engine<'r> {
                 self.matched(ri, ev, &caps);
             }
         }
+    }
+
+    /// Opens the finding for a ratio decided at `ev` with `n` matches over `denom`.
+    fn open_ratio(&mut self, ri: usize, ev: &Event<'_>, n: u64, denom: f64) {
+        let per = if denom > 0.0 {
+            n as f64 / denom
+        } else {
+            n as f64
+        };
+        let caps = vec![
+            ("matches".to_string(), n.to_string()),
+            ("denominator".to_string(), crate::event::format_num(denom)),
+            ("per_unit".to_string(), format!("{per:.1}")),
+        ];
+        self.merge_or_open(ri, ev, &caps, None);
     }
 
     fn key_of(&self, w: &crate::rules::Window, caps: &Captures, ev: &Event<'_>) -> String {
@@ -309,16 +348,22 @@ impl<'r> Engine<'r> {
     }
 
     /// Findings opened since the last call, messages rendered as of now (streaming output).
+    /// Findings of rules that defer to others (`suppressed_by`) wait for [`Engine::finish`].
     pub fn drain_new(&mut self) -> Vec<Finding> {
         let fresh = std::mem::take(&mut self.fresh);
-        fresh
-            .into_iter()
-            .map(|i| {
-                let f = &mut self.findings[i];
-                render(&self.rules.rules[f.rule], f);
-                f.clone()
-            })
-            .collect()
+        let rules = self.rules;
+        let mut out = Vec::new();
+        for i in fresh {
+            let f = &mut self.findings[i];
+            let rule = &rules.rules[f.rule];
+            if !rule.suppressed_by.is_empty() {
+                continue;
+            }
+            render(rule, f);
+            f.streamed = true;
+            out.push(f.clone());
+        }
+        out
     }
 
     fn tick(&mut self, t: Timestamp) {
@@ -431,6 +476,7 @@ impl<'r> Engine<'r> {
                     }
                 }
             }
+            State::Ratio(state) => state.observe(),
             State::Absence(state) => {
                 let key = w
                     .key
@@ -575,6 +621,7 @@ impl<'r> Engine<'r> {
             fingerprint,
             vars,
             rule: ri,
+            streamed: false,
         };
         f.add_evidence(line, &ev.raw);
         self.findings.push(f);

@@ -53,6 +53,9 @@ pub struct Finding {
     /// Index of the rule in the rule set.
     #[serde(skip)]
     pub rule: usize,
+    /// Already handed to a streaming sink.
+    #[serde(skip)]
+    pub streamed: bool,
 }
 
 fn ser_ts<S: serde::Serializer>(t: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {

@@ -47,9 +47,22 @@ pub struct Outcome {
     pub failures: Vec<CaseFailure>,
 }
 
-fn run_case(rule: &Rule, case: &Case, must_fire: bool) -> Option<Failure> {
-    let set = RuleSet::new(vec![rule.clone()]);
-    let res = lint_text(&set, &case.input, "case");
+/// The rules a case runs with: the rule itself, the rules it defers to (`suppressed_by`), and for
+/// a fallback rule every other rule (it must stay quiet where they explain the failure).
+pub fn case_rules(rule: &Rule, all: &[Rule]) -> RuleSet {
+    let mut set = vec![rule.clone()];
+    for other in all {
+        if other.code != rule.code && (rule.fallback || rule.suppressed_by.contains(&other.code)) {
+            set.push(other.clone());
+        }
+    }
+    RuleSet::new(set)
+}
+
+fn run_case(rule: &Rule, all: &[Rule], case: &Case, must_fire: bool) -> Option<Failure> {
+    let set = case_rules(rule, all);
+    let mut res = lint_text(&set, &case.text(), "case");
+    res.findings.retain(|f| f.code == rule.code);
     let n = res.findings.len();
     if !must_fire {
         return (n > 0).then(|| {
@@ -94,7 +107,7 @@ pub fn run(rules: &[Rule]) -> Outcome {
             let i = &mut idx[must as usize];
             let name = format!("{label}[{i}]");
             *i += 1;
-            match run_case(r, c, must) {
+            match run_case(r, rules, c, must) {
                 None => out.passed += 1,
                 Some(failure) => out.failures.push(CaseFailure {
                     code: r.code.clone(),

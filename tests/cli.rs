@@ -9,7 +9,7 @@ use std::time::Duration;
 const BIN: &str = env!("CARGO_BIN_EXE_baton-lint");
 
 const PAGE_TOKEN_LINE: &str = r#"{"level":"error","ts":1755896801.301772,"caller":"ugrpc/logging.go:38","msg":"finished unary call with code Internal","grpc.method":"ListResources","error":"listing resources failed: next page token unchanged (token=eyJwYWdlIjoyfQ==, type=user, parent=<nil>) - likely a connector bug","grpc.code":"Internal"}"#;
-const CLEAN_LINE: &str = r#"{"level":"info","ts":1755896663.409112,"caller":"sync/syncer.go:1278","msg":"Syncing resource types..."}"#;
+const CLEAN_LINE: &str = r#"{"level":"info","ts":1755896663.410277,"caller":"progresslog/progresslog.go:194","msg":"Synced resource types","count":4}"#;
 
 fn run(args: &[&str], stdin: &[u8]) -> (i32, String, String) {
     let mut child = Command::new(BIN)
@@ -130,9 +130,9 @@ fn findings_stream_before_the_writer_closes() {
     let mut stdin = child.stdin.take().unwrap();
     let stdout = child.stdout.take().unwrap();
     let (tx, rx) = mpsc::channel();
+    // Keep reading to the end, so the process never sees a closed pipe.
     std::thread::spawn(move || {
-        let mut lines = BufReader::new(stdout).lines();
-        if let Some(Ok(l)) = lines.next() {
+        for l in BufReader::new(stdout).lines().map_while(Result::ok) {
             let _ = tx.send(l);
         }
     });

@@ -5,6 +5,7 @@
 mod common;
 
 use baton_lint::rules::load_builtin;
+use baton_lint::ruletest;
 use baton_lint::{RuleSet, Severity, lint_text};
 
 #[test]
@@ -17,9 +18,11 @@ fn rule_corpus() {
             .iter()
             .find(|r| r.code == code)
             .unwrap_or_else(|| panic!("{file}: no rule {code}"));
-        let set = RuleSet::new(vec![rule.clone()]);
+        // The rule, plus the rules it defers to (as `baton-lint test` runs it).
+        let set = ruletest::case_rules(rule, &all);
         let text = std::fs::read_to_string(path).unwrap();
-        let res = lint_text(&set, &text, &file);
+        let mut res = lint_text(&set, &text, &file);
+        res.findings.retain(|f| f.code == code);
         assert!(
             !res.findings.is_empty(),
             "{file}: the corpus must fire {code}"
@@ -47,4 +50,54 @@ fn clean_runs_raise_no_warning_or_error() {
         );
         assert!(res.baton_seen, "{} reads as a baton log", path.display());
     });
+}
+
+#[test]
+fn streamed_findings_equal_the_final_report() {
+    let set = RuleSet::new(load_builtin().unwrap());
+    insta::glob!("../corpus", "**/*.log", |path| {
+        let text = std::fs::read(path).unwrap();
+        let mut streamed = Vec::new();
+        let res = baton_lint::lint_reader(
+            &set,
+            std::io::Cursor::new(text),
+            "x",
+            baton_lint::ReadOptions::default(),
+            &mut |f| {
+                streamed.push((f.code.clone(), f.line));
+                Ok(())
+            },
+        )
+        .unwrap();
+        let mut fin: Vec<_> = res
+            .findings
+            .iter()
+            .map(|f| (f.code.clone(), f.line))
+            .collect();
+        streamed.sort();
+        fin.sort();
+        assert_eq!(streamed, fin, "{}", path.display());
+    });
+}
+
+/// A zap app that is not a baton connector, with baton-like callers: no rule fires, and the
+/// run says the log does not look like a baton log.
+#[test]
+fn callers_alone_fire_nothing_and_foreign_logs_get_a_notice() {
+    let text = [
+        r#"{"level":"error","ts":1.0,"caller":"sync/syncer.go:1278","msg":"cache warmup failed","attempt":3}"#,
+        r#"{"level":"error","ts":2.0,"caller":"ratelimit/grpc.go:151","msg":"order rejected","order_id":"A-1"}"#,
+        r#"{"level":"warn","ts":3.0,"caller":"uhttp/wrapper.go:586","msg":"inventory low","sku":"X"}"#,
+        r#"{"level":"error","ts":4.0,"caller":"cli/commands.go:480","msg":"shutting down","reason":"signal"}"#,
+    ]
+    .join("\n");
+    let set = RuleSet::new(load_builtin().unwrap());
+    let res = lint_text(&set, &text, "foreign.log");
+    assert!(
+        res.findings.is_empty(),
+        "{}",
+        common::describe(&res.findings)
+    );
+    assert!(!res.baton_seen);
+    assert_eq!(res.stats.zap_events(), 4);
 }

@@ -91,6 +91,7 @@ pub fn run_list(args: &RulesArgs) -> Result<u8> {
                     crate::rules::WindowKind::Burst => "burst",
                     crate::rules::WindowKind::Repeat => "repeat",
                     crate::rules::WindowKind::Absence => "absence",
+                    crate::rules::WindowKind::Ratio => "ratio",
                 });
                 writeln!(
                     out,

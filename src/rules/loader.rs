@@ -204,6 +204,14 @@ fn compile(cx: &Ctx<'_>, s: RuleSpec) -> Result<Rule, RuleError> {
         if w.kind == WindowKind::Absence && w.expect.is_none() {
             return Err(cx.err(Some(s.matcher.span()), "an absence window needs `expect`"));
         }
+        if w.kind == WindowKind::Ratio
+            && (w.per.is_none() || w.per_value.is_none() || w.until.is_none() || w.ratio <= 0.0)
+        {
+            return Err(cx.err(
+                Some(s.matcher.span()),
+                "a ratio window needs `per`, `per_value`, `ratio` and `until`",
+            ));
+        }
     }
     Ok(Rule {
         code: code.clone(),
@@ -256,10 +264,11 @@ fn window(cx: &Ctx<'_>, w: &WindowSpec) -> Result<Window, RuleError> {
         "burst" => WindowKind::Burst,
         "repeat" => WindowKind::Repeat,
         "absence" => WindowKind::Absence,
+        "ratio" => WindowKind::Ratio,
         other => {
             return Err(cx.err(
                 Some(w.kind.span()),
-                format!("window kind `{other}` is not one of count, burst, repeat, absence"),
+                format!("window kind `{other}` is not one of count, burst, repeat, absence, ratio"),
             ));
         }
     };
@@ -304,6 +313,13 @@ fn window(cx: &Ctx<'_>, w: &WindowSpec) -> Result<Window, RuleError> {
         reset: opt_cond(&w.reset)?,
         expect: opt_cond(&w.expect)?,
         until: opt_cond(&w.until)?,
+        per: opt_cond(&w.per)?,
+        per_value: w.per_value.clone(),
+        ratio: match &w.ratio {
+            Some(r) if *r.get_ref() > 0.0 && r.get_ref().is_finite() => *r.get_ref(),
+            Some(r) => return Err(cx.err(Some(r.span()), "`ratio` must be a positive number")),
+            None => 0.0,
+        },
         within_secs: positive(cx, &w.within_secs, "within_secs")?,
         max: w.max.clone(),
         example: w

@@ -66,6 +66,7 @@ pub enum WindowKind {
     Burst,
     Repeat,
     Absence,
+    Ratio,
 }
 
 /// A compiled `[window]`.
@@ -80,6 +81,9 @@ pub struct Window {
     pub reset: Option<Cond>,
     pub expect: Option<Cond>,
     pub until: Option<Cond>,
+    pub per: Option<Cond>,
+    pub per_value: Option<String>,
+    pub ratio: f64,
     pub within_secs: Option<f64>,
     pub max: Vec<String>,
     pub example: Option<Template>,
@@ -125,6 +129,7 @@ pub enum Slot {
     Reset,
     Expect,
     Until,
+    Per,
 }
 
 /// The active rules, in code order, with their prefilter.
@@ -158,6 +163,9 @@ impl RuleSet {
                 }
                 if let Some(c) = &w.until {
                     conds.push((Slot::Until, c));
+                }
+                if let Some(c) = &w.per {
+                    conds.push((Slot::Per, c));
                 }
             }
             for (slot, cond) in conds {

@@ -99,7 +99,7 @@ pub struct CondSpec {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WindowSpec {
-    /// `count`, `burst`, `repeat` or `absence`.
+    /// `count`, `burst`, `repeat`, `absence` or `ratio`.
     pub kind: Spanned<String>,
     /// count / burst: matches needed within `window_secs`.
     pub threshold: Option<Spanned<i64>>,
@@ -125,6 +125,12 @@ pub struct WindowSpec {
     pub max: Vec<String>,
     /// burst: template of an example value kept for the message as `{examples}`.
     pub example: Option<String>,
+    /// ratio: the events whose `per_value` sums to the denominator (last value per `key`).
+    pub per: Option<Spanned<CondSpec>>,
+    /// ratio: the field read from `per` events (e.g. `count`).
+    pub per_value: Option<String>,
+    /// ratio: fire when matches ÷ denominator reaches this (and matches ≥ `threshold`).
+    pub ratio: Option<Spanned<f64>>,
     /// Cap on keys kept at once (LRU beyond it). Default 4096.
     pub max_keys: Option<Spanned<i64>>,
 }
@@ -146,8 +152,26 @@ pub struct Tests {
 #[serde(deny_unknown_fields)]
 pub struct Case {
     pub input: String,
+    /// A line fed `times` times before `input` (for cases that need volume).
+    pub repeat_line: Option<String>,
+    pub times: Option<usize>,
     /// invalid cases: exact number of findings expected (default: at least one).
     pub findings: Option<usize>,
     /// invalid cases: a substring the first finding's message must contain.
     pub message: Option<String>,
+}
+
+impl Case {
+    /// The full text the case feeds: `repeat_line` × `times`, then `input`.
+    pub fn text(&self) -> String {
+        let mut s = String::new();
+        if let Some(l) = &self.repeat_line {
+            for _ in 0..self.times.unwrap_or(1).min(100_000) {
+                s.push_str(l);
+                s.push('\n');
+            }
+        }
+        s.push_str(&self.input);
+        s
+    }
 }

@@ -297,6 +297,43 @@ impl AbsenceState {
     }
 }
 
+/// ratio state for one rule: matches counted, and the latest `per_value` per key.
+#[derive(Debug)]
+pub struct RatioState {
+    matches: u64,
+    per: LruCache<String, f64>,
+}
+
+impl RatioState {
+    /// New state.
+    pub fn new(max_keys: usize) -> Self {
+        RatioState {
+            matches: 0,
+            per: LruCache::new(NonZeroUsize::new(max_keys.max(1)).expect("max(1)")),
+        }
+    }
+
+    /// One more match.
+    pub fn observe(&mut self) {
+        self.matches += 1;
+    }
+
+    /// The denominator's value for `key` is now `value` (later values replace earlier ones:
+    /// progress counts are cumulative).
+    pub fn per(&mut self, key: &str, value: f64) {
+        self.per.put(key.to_string(), value);
+    }
+
+    /// Decides and starts over: (matches, denominator).
+    pub fn take(&mut self) -> (u64, f64) {
+        let denom = self.per.iter().map(|(_, v)| *v).sum();
+        let out = (self.matches, denom);
+        self.matches = 0;
+        self.per.clear();
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -416,6 +453,19 @@ mod tests {
         b.start("", m(6));
         b.start("", m(7));
         assert_eq!(lines(b.finish()), vec![6]);
+    }
+
+    #[test]
+    fn ratio_keeps_the_last_value_per_key() {
+        let mut r = RatioState::new(16);
+        for _ in 0..30 {
+            r.observe();
+        }
+        r.per("user", 0.0);
+        r.per("user", 2.0);
+        r.per("group", 1.0);
+        assert_eq!(r.take(), (30, 3.0));
+        assert_eq!(r.take(), (0, 0.0));
     }
 
     #[test]
