@@ -48,6 +48,8 @@ pub struct InputResult {
     pub stats: Stats,
     /// At least one zap message used baton's vocabulary.
     pub baton_seen: bool,
+    /// Per resource type progress (the sync overview).
+    pub overview: crate::overview::Overview,
 }
 
 /// Options for reading one input.
@@ -74,6 +76,7 @@ pub fn lint_reader<R: Read + Send + 'static>(
     on_new: &mut dyn FnMut(&Finding) -> io::Result<()>,
 ) -> io::Result<InputResult> {
     let mut engine = Engine::new(rules, path);
+    let mut overview = crate::overview::Overview::default();
     let mut parser = Parser::new();
     let mut line_no = 0u64;
     let mut lossy = 0u64;
@@ -89,6 +92,7 @@ pub fn lint_reader<R: Read + Send + 'static>(
         {
             baton_seen = true;
         }
+        overview.observe(ev);
         engine.on_event(ev);
     };
     let read = input::stream(src, opts.max_line_bytes, |chunk| {
@@ -128,10 +132,12 @@ pub fn lint_reader<R: Read + Send + 'static>(
     stats.truncated_lines = read.truncated_lines;
     stats.lossy_lines = lossy;
     stats.overflowed_findings = overflowed;
+    overview.count_findings(&findings);
     Ok(InputResult {
         findings,
         stats,
         baton_seen,
+        overview,
     })
 }
 

@@ -38,6 +38,24 @@ pub enum Command {
     CheckRules(CheckRulesArgs),
     /// Print the parsed events of the input, one JSON object per line (debugging parsers).
     Events(EventsArgs),
+    /// Write logs back with every secret replaced by REDACTED (JSON stays valid JSON), for
+    /// attaching to a bug report.
+    Redact(EventsArgs),
+    /// Run a connector and lint its logs live: `baton-lint run -- ./baton-yourservice ARGS…`.
+    Run(RunArgs),
+}
+
+/// `baton-lint run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Also copy the connector's stderr (its log) to baton-lint's stderr.
+    #[arg(long)]
+    pub tee: bool,
+    #[command(flatten)]
+    pub check: CheckArgs,
+    /// The connector and its arguments (after `--`).
+    #[arg(last = true, required = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
 }
 
 /// When to color output.
@@ -113,6 +131,16 @@ pub struct CheckArgs {
     /// Name to report for stdin instead of `-`.
     #[arg(long, value_name = "NAME")]
     pub stdin_filename: Option<String>,
+    /// Also write FORMAT to PATH (repeatable), e.g. `--output sarif=findings.sarif`.
+    #[arg(long = "output", value_name = "FORMAT=PATH")]
+    pub outputs: Vec<String>,
+    /// Write the remediation table as Markdown to FILE (appended; default with `--format github`:
+    /// $GITHUB_STEP_SUMMARY when set).
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+    /// Print the number of findings per rule instead of the findings.
+    #[arg(long)]
+    pub statistics: bool,
     #[command(flatten)]
     pub rules: RuleOptions,
 }

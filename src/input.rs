@@ -3,7 +3,10 @@
 //! cut for matching and counted; memory stays bounded whatever the input.
 
 use std::io::{self, Read};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
+use std::time::Duration;
 
 use crossbeam_channel::{Receiver, Sender, bounded};
 
@@ -211,6 +214,22 @@ pub fn for_each_line(chunk: &Chunk, mut f: impl FnMut(ChunkLine<'_>)) {
     }
 }
 
+static INTERRUPTED: std::sync::OnceLock<Arc<AtomicBool>> = std::sync::OnceLock::new();
+
+/// Turns SIGINT and SIGTERM into a flag: the stream stops at the next chunk (or within 100 ms
+/// when no data comes), and the run reports what it found so far.
+pub fn install_signal_handlers() {
+    let flag = INTERRUPTED.get_or_init(|| Arc::new(AtomicBool::new(false)));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        let _ = signal_hook::flag::register(sig, Arc::clone(flag));
+    }
+}
+
+/// True once SIGINT or SIGTERM arrived (after [`install_signal_handlers`]).
+pub fn interrupted() -> bool {
+    INTERRUPTED.get().is_some_and(|f| f.load(Ordering::Relaxed))
+}
+
 /// Runs `consume` on every chunk of `src` while a reader thread reads ahead. Returns the
 /// reader's stats, or its I/O error.
 pub fn stream<R, F>(src: R, max_line: usize, mut consume: F) -> io::Result<ReadStats>
@@ -223,13 +242,25 @@ where
     let reader = thread::Builder::new()
         .name("baton-lint-reader".into())
         .spawn(move || read_chunks(src, max_line, &tx, &pool_rx))?;
-    for chunk in rx.iter() {
-        if !consume(&chunk) {
+    loop {
+        let chunk = match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(c) => c,
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) if interrupted() => {
+                // The reader may be blocked in read(): leave it; the process is ending.
+                return Ok(ReadStats::default());
+            }
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) => continue,
+            Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
+        };
+        if !consume(&chunk) || interrupted() {
             break;
         }
         let _ = pool_tx.try_send(chunk.data);
     }
     drop(rx);
+    if interrupted() {
+        return Ok(ReadStats::default());
+    }
     match reader.join() {
         Ok(Ok(stats)) => Ok(stats),
         // The consumer stopped early (e.g. the output pipe closed): not an input error.

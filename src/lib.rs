@@ -15,6 +15,7 @@ pub mod engine;
 pub mod event;
 pub mod finding;
 pub mod input;
+pub mod overview;
 pub mod parse;
 pub mod redact;
 pub mod report;

@@ -16,6 +16,8 @@ fn main() -> ExitCode {
         Some(Command::Test(a)) => cmd::test::run_test(a),
         Some(Command::CheckRules(a)) => cmd::test::run_check_rules(a),
         Some(Command::Events(a)) => cmd::events::run(a),
+        Some(Command::Run(a)) => cmd::run::run(a),
+        Some(Command::Redact(a)) => cmd::redact::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

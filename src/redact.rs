@@ -39,7 +39,7 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         ),
         // Header lines as curl prints them: Authorization: Bearer x
         p(
-            r"(?i)(?P<k>\b(?:proxy-)?authorization\s*:\s*)(?P<v>[^\r\n]+)",
+            r#"(?i)(?P<k>\b(?:proxy-)?authorization\s*:\s*)(?P<v>[^\r\n'"]+)"#,
             "${k}REDACTED",
         ),
         // Bearer / Basic credentials anywhere.

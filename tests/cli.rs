@@ -285,3 +285,193 @@ fn rule_explains_and_rules_lists() {
     assert_eq!(code, 2);
     assert!(err.contains("no rule `BL000`"), "{err}");
 }
+
+#[test]
+fn run_lints_a_connector_live_explains_and_keeps_its_exit_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("baton-standin");
+    // A stand-in connector: checks it was asked for JSON logs, prints zap lines to stderr, exits 16.
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\ncase \"$*\" in *'--log-format json'*) ;; *) echo 'no --log-format json' >&2; exit 3;; esac\n[ \"$BATON_LOG_FORMAT\" = json ] || exit 4\necho 'connector stdout line'\necho '{}' >&2\necho '{}' >&2\necho 'runner: error processing task: rpc error: code = Unauthenticated desc = validate failed: rpc error: code = Unauthenticated desc = 401 Unauthorized' >&2\nexit 16\n",
+            r#"{"level":"info","ts":1755896720.552103,"caller":"ugrpc/logging.go:38","msg":"finished unary call with code Unauthenticated","grpc.method":"Validate","error":"validate failed: rpc error: code = Unauthenticated desc = 401 Unauthorized","grpc.code":"Unauthenticated"}"#,
+            r#"{"level":"error","ts":1755896720.554012,"caller":"cli/commands.go:480","msg":"error running connector","error":"runner: error processing task: rpc error: code = Unauthenticated desc = validate failed: rpc error: code = Unauthenticated desc = 401 Unauthorized"}"#,
+        ),
+    )
+    .unwrap();
+    let mut perms = std::fs::metadata(&script).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&script, perms).unwrap();
+    let s = script.to_str().unwrap();
+    let (code, out, err) = run(
+        &[
+            "run",
+            "--isolated",
+            "--format",
+            "concise",
+            "--tee",
+            "--",
+            s,
+            "--client-id",
+            "x",
+        ],
+        b"",
+    );
+    assert_eq!(code, 16, "stdout: {out}\nstderr: {err}");
+    assert!(
+        out.contains("connector stdout line"),
+        "the connector's stdout passes through: {out}"
+    );
+    assert!(out.contains("error BL201 "), "{out}");
+    assert!(
+        out.contains("status 16") && out.contains("16 = Unauthenticated"),
+        "{out}"
+    );
+    assert!(
+        err.contains("error running connector"),
+        "--tee copies the log to stderr: {err}"
+    );
+}
+
+#[test]
+fn extra_outputs_and_the_markdown_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let sarif = dir.path().join("out.sarif");
+    let summary = dir.path().join("summary.md");
+    let args = [
+        "--isolated",
+        "--format",
+        "concise",
+        "--output",
+        &format!("sarif={}", sarif.display()),
+        "--summary",
+        summary.to_str().unwrap(),
+        "corpus/demo/failing-sync.log",
+    ];
+    let (code, out, err) = run(&args, b"");
+    assert_eq!(code, 1, "{err}");
+    assert!(out.contains("error BL101"), "{out}");
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    assert_eq!(doc["runs"][0]["results"].as_array().unwrap().len(), 2);
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        md.contains("| error | `BL101` repeated-page-token |"),
+        "{md}"
+    );
+    let (code, _, err) = run(&["--isolated", "--output", "nope=x"], b"");
+    assert_eq!(code, 2);
+    assert!(err.contains("unknown format `nope`"), "{err}");
+}
+
+#[test]
+fn redact_removes_every_secret_kind_and_keeps_json_valid() {
+    let secrets = [
+        (
+            "bearer",
+            r#"{"level":"debug","ts":1,"msg":"call","http.headers":{"Authorization":["Bearer abcdefgh12345678XYZ"]}}"#,
+            "abcdefgh12345678XYZ",
+        ),
+        (
+            "basic",
+            "curl -H 'Authorization: Basic dXNlcjpwYXNzd29yZA==' https://x",
+            "dXNlcjpwYXNzd29yZA",
+        ),
+        (
+            "client_secret",
+            r#"{"level":"debug","ts":1,"msg":"token","client_secret":"cs-9f8e7d6c5b"}"#,
+            "cs-9f8e7d6c5b",
+        ),
+        (
+            "password",
+            r#"{"level":"debug","ts":1,"msg":"bind","password":"hunter2hunter2"}"#,
+            "hunter2hunter2",
+        ),
+        (
+            "token field",
+            r#"{"level":"debug","ts":1,"msg":"cfg","token":"tok-1a2b3c4d"}"#,
+            "tok-1a2b3c4d",
+        ),
+        (
+            "api_key query",
+            r#"{"level":"debug","ts":1,"msg":"HTTP request complete","http.url_details.query":"api_key=k-55aa66bb&page=2"}"#,
+            "k-55aa66bb",
+        ),
+        (
+            "command line",
+            "$ ./baton-okta --api-token 00abcDEF123456 --domain acme.okta.com",
+            "00abcDEF123456",
+        ),
+        (
+            "jwt",
+            "id eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+            "eyJzdWIiOiIxMjM0NTY3ODkwIn0",
+        ),
+        (
+            "aws",
+            r#"{"level":"info","ts":1,"msg":"aws","access_key_id":"AKIAIOSFODNN7EXAMPLE"}"#,
+            "AKIAIOSFODNN7EXAMPLE",
+        ),
+        (
+            "github",
+            "token ghp_1234567890abcdefghijABCDEFGHIJ123456",
+            "ghp_1234567890abcdefghij",
+        ),
+        (
+            "github pat",
+            "token github_pat_11ABCDEFG0123456789_abcdefghijklmnop",
+            "github_pat_11ABCDEFG",
+        ),
+        (
+            "slack",
+            r#"{"level":"info","ts":1,"msg":"notify","webhook_token":"xoxb-1234567890-abcdefghij"}"#,
+            "xoxb-1234567890",
+        ),
+        (
+            "pem",
+            r#"{"level":"debug","ts":1,"msg":"key","pem":"-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----"}"#,
+            "MIIEvQIBADANBgkqhkiG9w0BAQEFAASC",
+        ),
+    ];
+    let input: String = secrets.iter().map(|(_, l, _)| format!("{l}\n")).collect();
+    let (code, out, _) = run(&["redact"], input.as_bytes());
+    assert_eq!(code, 0);
+    assert_eq!(out.lines().count(), secrets.len());
+    for ((kind, line, secret), red) in secrets.iter().zip(out.lines()) {
+        assert!(!red.contains(secret), "{kind}: {red}");
+        assert!(red.contains("REDACTED"), "{kind}: {red}");
+        if line.starts_with('{') {
+            serde_json::from_str::<serde_json::Value>(red)
+                .unwrap_or_else(|e| panic!("{kind}: not JSON any more ({e}): {red}"));
+        }
+    }
+}
+
+#[test]
+fn sigint_on_a_live_pipe_reports_what_is_known_and_exits_by_findings() {
+    for sig in [libc::SIGINT, libc::SIGTERM] {
+        let mut child = Command::new(BIN)
+            .args(["--isolated", "--format", "full", "--color", "never"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(stdin, "{PAGE_TOKEN_LINE}").unwrap();
+        stdin.flush().unwrap();
+        std::thread::sleep(Duration::from_millis(500));
+        // SAFETY: sending a signal to our own child process.
+        unsafe { libc::kill(child.id() as i32, sig) };
+        let out = child.wait_with_output().unwrap();
+        drop(stdin);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "signal {sig}: {text}");
+        assert!(text.contains("error[BL101 repeated-page-token]"), "{text}");
+        assert!(
+            text.contains("interrupted; findings so far are reported"),
+            "{text}"
+        );
+        assert!(text.contains("Found 1 finding(s)"), "{text}");
+    }
+}

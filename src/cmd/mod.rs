@@ -2,7 +2,9 @@
 
 pub mod check;
 pub mod events;
+pub mod redact;
 pub mod rules;
+pub mod run;
 pub mod test;
 
 use std::io;

@@ -103,6 +103,7 @@ impl Reporter for FullReporter {
             }
             writeln!(out)?;
         }
+        super::table::write_overviews(out, s, self.opts.width)?;
         for n in s.notices {
             writeln!(out, "{}: {n}", self.paint("\x1b[1;36m", "note"))?;
         }

@@ -3,7 +3,14 @@
 
 mod concise;
 mod full;
+mod github;
+mod gitlab;
 mod json;
+mod junit;
+mod markdown;
+mod rdjsonl;
+mod sarif;
+mod table;
 
 use std::io::{self, Write};
 
@@ -15,7 +22,14 @@ use crate::stats::Stats;
 
 pub use concise::ConciseReporter;
 pub use full::FullReporter;
+pub use github::{GithubReporter, MAX_ANNOTATIONS_PER_LEVEL, escape_data, escape_property};
+pub use gitlab::GitlabReporter;
 pub use json::{JsonReporter, JsonlReporter};
+pub use junit::JunitReporter;
+pub use markdown::markdown_summary;
+pub use rdjsonl::RdjsonlReporter;
+pub use sarif::SarifReporter;
+pub use table::TableReporter;
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -28,6 +42,38 @@ pub enum Format {
     Json,
     /// One JSON object per finding, written when it fires.
     Jsonl,
+    /// The remediation table: Severity | Rule | Symptom | Likely cause | Fix | Count | Where.
+    Table,
+    /// SARIF 2.1.0 (code scanning, editors).
+    Sarif,
+    /// GitHub Actions workflow commands (`::error file=…`), written as findings fire.
+    Github,
+    /// JUnit XML (CI test reports).
+    Junit,
+    /// GitLab Code Quality JSON.
+    Gitlab,
+    /// reviewdog diagnostic JSON lines.
+    Rdjsonl,
+}
+
+impl Format {
+    /// Streaming formats write each finding when it fires; the others at the end.
+    pub fn is_streaming(self) -> bool {
+        matches!(
+            self,
+            Format::Concise | Format::Jsonl | Format::Github | Format::Rdjsonl
+        )
+    }
+
+    /// Formats for people (color, overview); the rest are machine formats.
+    pub fn is_human(self) -> bool {
+        matches!(self, Format::Full | Format::Table)
+    }
+
+    /// Parses a format name as on the command line (`--output sarif=out.sarif`).
+    pub fn from_name(name: &str) -> Option<Format> {
+        <Format as ValueEnum>::from_str(name, true).ok()
+    }
 }
 
 /// Everything a buffered reporter needs at the end of a run.
@@ -37,6 +83,8 @@ pub struct Summary<'a> {
     pub rules: &'a RuleSet,
     /// Notices about the input (not findings): "does not look like a baton log", cut lines…
     pub notices: &'a [String],
+    /// The sync overview of each input that held a sync: (path, overview).
+    pub overviews: &'a [(String, crate::overview::Overview)],
 }
 
 /// A push-style sink for findings (ripgrep's `Sink`): `finding` as each one fires (streaming
@@ -53,6 +101,10 @@ pub trait Reporter {
 pub struct ReportOptions {
     pub color: bool,
     pub show_stats: bool,
+    /// Table width in columns (`None`: the terminal's when `tty`, else no limit).
+    pub width: Option<u16>,
+    /// Output is a terminal.
+    pub tty: bool,
 }
 
 /// The reporter for `format`.
@@ -62,6 +114,42 @@ pub fn reporter(format: Format, opts: ReportOptions) -> Box<dyn Reporter> {
         Format::Concise => Box::new(ConciseReporter::default()),
         Format::Json => Box::new(JsonReporter),
         Format::Jsonl => Box::new(JsonlReporter),
+        Format::Table => Box::new(TableReporter::new(opts)),
+        Format::Sarif => Box::new(SarifReporter),
+        Format::Github => Box::new(GithubReporter::default()),
+        Format::Junit => Box::new(JunitReporter),
+        Format::Gitlab => Box::new(GitlabReporter),
+        Format::Rdjsonl => Box::new(RdjsonlReporter),
+    }
+}
+
+/// The first sentence of Markdown text that is prose (not a table row, code fence or list
+/// bullet): what the remediation table shows of a rule's cause and fix.
+pub fn first_sentence(md: &str) -> String {
+    let prose = |l: &&str| !l.starts_with('|') && !l.starts_with("```") && !l.starts_with("//");
+    let mut para = String::new();
+    for l in md.lines().map(str::trim) {
+        if l.is_empty() || !prose(&l) {
+            if para.is_empty() {
+                continue;
+            }
+            break;
+        }
+        if !para.is_empty() {
+            para.push(' ');
+        }
+        para.push_str(l.trim_start_matches(['-', '*', ' ']));
+    }
+    let end = para.find(". ").map_or(para.len(), |i| i + 1);
+    para[..end].trim_end_matches(':').to_string()
+}
+
+/// `path:line` (and the last line when the finding repeats).
+pub fn where_short(f: &Finding) -> String {
+    if f.last_line > f.line {
+        format!("{}:{}–{}", f.path, f.line, f.last_line)
+    } else {
+        format!("{}:{}", f.path, f.line)
     }
 }
 

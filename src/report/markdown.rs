@@ -1,0 +1,73 @@
+//! The remediation table and sync overview as Markdown: the GitHub step summary (`--summary`).
+
+use super::{Summary, first_sentence, redacted, where_short};
+use crate::overview::progress;
+
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ")
+}
+
+/// The whole summary document.
+pub fn markdown_summary(s: &Summary<'_>) -> String {
+    let mut out = String::from("## baton-lint\n\n");
+    if s.findings.is_empty() {
+        out.push_str(&format!(
+            "No known failures found in {} lines.\n",
+            s.stats.lines
+        ));
+    } else {
+        out.push_str("| Severity | Rule | Symptom | Likely cause | Fix | Count | Where |\n");
+        out.push_str("| --- | --- | --- | --- | --- | ---: | --- |\n");
+        let mut order: Vec<_> = s.findings.iter().collect();
+        order.sort_by(|a, b| {
+            (std::cmp::Reverse(a.severity), &a.code, a.line).cmp(&(
+                std::cmp::Reverse(b.severity),
+                &b.code,
+                b.line,
+            ))
+        });
+        for f in order {
+            let f = redacted(f);
+            let (cause, fix) = s
+                .rules
+                .find(&f.code)
+                .map(|r| (first_sentence(&r.cause), first_sentence(&r.fix)))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "| {} | `{}` {} | {} | {} | {} | {} | `{}` |\n",
+                f.severity,
+                f.code,
+                f.name,
+                cell(&f.message),
+                cell(&cause),
+                cell(&fix),
+                f.count,
+                cell(&where_short(&f))
+            ));
+        }
+    }
+    for (path, o) in s.overviews {
+        if o.types.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("\n### Sync overview: `{}`\n\n", cell(path)));
+        out.push_str("| Resource type | Resources | Entitlements | Grants | Errors | Rate-limit waits | Calls |\n");
+        out.push_str("| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        for (rt, r) in &o.types {
+            out.push_str(&format!(
+                "| {} | {} | {} | {} | {} | {} | {} |\n",
+                cell(rt),
+                r.resources.map_or("-".into(), |n| n.to_string()),
+                progress(r.entitlements),
+                progress(r.grants),
+                r.errors,
+                r.rate_limit_waits,
+                r.calls.map_or("-".into(), |n| n.to_string())
+            ));
+        }
+    }
+    for n in s.notices {
+        out.push_str(&format!("\n> {}\n", cell(n)));
+    }
+    out
+}

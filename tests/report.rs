@@ -1,0 +1,244 @@
+//! Reporters: one fixed set of findings rendered in every format (snapshots), SARIF against the
+//! official schema, GitHub escaping, the shipped VS Code problem matcher read against `concise`,
+//! and no secret from the input in any format.
+
+mod common;
+
+use baton_lint::overview::Overview;
+use baton_lint::report::{self, Format, ReportOptions, Summary};
+use baton_lint::rules::load_builtin;
+use baton_lint::{Finding, RuleSet, lint_text};
+
+const ALL: [Format; 10] = [
+    Format::Full,
+    Format::Table,
+    Format::Concise,
+    Format::Json,
+    Format::Jsonl,
+    Format::Sarif,
+    Format::Github,
+    Format::Junit,
+    Format::Gitlab,
+    Format::Rdjsonl,
+];
+
+struct Run {
+    findings: Vec<Finding>,
+    stats: baton_lint::stats::Stats,
+    notices: Vec<String>,
+    overviews: Vec<(String, Overview)>,
+}
+
+fn corpus(name: &str) -> String {
+    std::fs::read_to_string(format!("{}/corpus/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+/// The fixed set: the demo log (a storm, a repeated page token, an overview) and the secrets
+/// corpus read from stdin.
+fn fixed_run(set: &RuleSet) -> Run {
+    let mut run = Run {
+        findings: Vec::new(),
+        stats: Default::default(),
+        notices: Vec::new(),
+        overviews: Vec::new(),
+    };
+    for (text, path) in [
+        (
+            corpus("demo/failing-sync.log"),
+            "corpus/demo/failing-sync.log",
+        ),
+        (corpus("BL904-credentials-in-log.log"), "-"),
+    ] {
+        let r = lint_text(set, &text, path);
+        run.findings.extend(r.findings);
+        run.stats.merge(&r.stats);
+        if r.overview.has_sync() {
+            run.overviews.push((path.to_string(), r.overview));
+        }
+    }
+    run.notices
+        .push("-: 1 line(s) were not valid UTF-8 and were decoded lossily".into());
+    run
+}
+
+fn render(format: Format, run: &Run, set: &RuleSet) -> String {
+    let summary = Summary {
+        findings: &run.findings,
+        stats: &run.stats,
+        rules: set,
+        notices: &run.notices,
+        overviews: &run.overviews,
+    };
+    let opts = ReportOptions {
+        color: false,
+        show_stats: true,
+        width: Some(160),
+        tty: false,
+    };
+    let mut rep = report::reporter(format, opts);
+    let mut out: Vec<u8> = Vec::new();
+    for f in &run.findings {
+        rep.finding(&mut out, f).unwrap();
+    }
+    rep.finish(&mut out, &summary).unwrap();
+    String::from_utf8(out)
+        .unwrap()
+        .replace(env!("CARGO_PKG_VERSION"), "[VERSION]")
+}
+
+#[test]
+fn every_format_snapshot() {
+    let set = RuleSet::new(load_builtin().unwrap());
+    let run = fixed_run(&set);
+    assert!(
+        run.findings.len() >= 4,
+        "{}",
+        common::describe(&run.findings)
+    );
+    for format in ALL {
+        let name = format!("{format:?}").to_lowercase();
+        insta::assert_snapshot!(name, render(format, &run, &set));
+    }
+    let summary = Summary {
+        findings: &run.findings,
+        stats: &run.stats,
+        rules: &set,
+        notices: &run.notices,
+        overviews: &run.overviews,
+    };
+    insta::assert_snapshot!("markdown-summary", report::markdown_summary(&summary));
+}
+
+#[test]
+fn no_secret_of_the_input_in_any_format() {
+    let set = RuleSet::new(load_builtin().unwrap());
+    let run = fixed_run(&set);
+    let secrets = [
+        "s3cr3t-value-x9Y",                                 // client_secret field
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0", // JWT (bearer)
+        "dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",      // JWT signature
+        "ghp_1234567890abcdefghijABCDEFGHIJ123456",         // GitHub token
+    ];
+    let input = corpus("BL904-credentials-in-log.log");
+    for s in secrets {
+        assert!(input.contains(s), "the corpus holds {s}");
+    }
+    for format in ALL {
+        let out = render(format, &run, &set);
+        for s in secrets {
+            assert!(!out.contains(s), "{format:?} printed a secret: {s}");
+        }
+    }
+}
+
+#[test]
+fn sarif_validates_against_the_official_schema() {
+    let schema_path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/fixtures/schemas/sarif-schema-2.1.0.json"
+    );
+    let schema_text = std::fs::read_to_string(schema_path).unwrap_or_else(|e| {
+        panic!("{schema_path}: {e} — this test needs ../shared beside the clone (README: Testing)")
+    });
+    let schema: serde_json::Value = serde_json::from_str(&schema_text).unwrap();
+    let validator = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft4)
+        .build(&schema)
+        .expect("the SARIF schema compiles");
+    let set = RuleSet::new(load_builtin().unwrap());
+    let run = fixed_run(&set);
+    let doc: serde_json::Value = serde_json::from_str(&render(Format::Sarif, &run, &set)).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&doc)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "SARIF schema errors:\n{}",
+        errors.join("\n")
+    );
+    // And a clean run (no results) validates too.
+    let empty = Run {
+        findings: vec![],
+        stats: Default::default(),
+        notices: vec![],
+        overviews: vec![],
+    };
+    let doc: serde_json::Value =
+        serde_json::from_str(&render(Format::Sarif, &empty, &set)).unwrap();
+    assert!(validator.is_valid(&doc));
+}
+
+#[test]
+fn github_escapes_messages_and_properties() {
+    let set = RuleSet::new(load_builtin().unwrap());
+    let mut run = fixed_run(&set);
+    let mut f = run.findings[0].clone();
+    f.path = "logs/a:b,c%d.log".into();
+    f.message = "50% of calls: failed,\r\nagain".into();
+    run.findings = vec![f];
+    let out = render(Format::Github, &run, &set);
+    let first = out.lines().next().unwrap();
+    assert!(first.contains("file=logs/a%3Ab%2Cc%25d.log,"), "{first}");
+    assert!(
+        first.contains("::50%25 of calls: failed,%0D%0Aagain (×7"),
+        "{first}"
+    );
+}
+
+#[test]
+fn github_caps_annotations_and_says_how_many_more() {
+    let set = RuleSet::new(load_builtin().unwrap());
+    let mut run = fixed_run(&set);
+    let base = run
+        .findings
+        .iter()
+        .find(|f| f.severity == baton_lint::Severity::Error)
+        .unwrap()
+        .clone();
+    run.findings = (0..25)
+        .map(|i| Finding {
+            line: i + 1,
+            ..base.clone()
+        })
+        .collect();
+    let out = render(Format::Github, &run, &set);
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("::error ")).count(),
+        report::MAX_ANNOTATIONS_PER_LEVEL
+    );
+    assert!(
+        out.contains("::notice title=baton-lint::15 more finding(s) not shown"),
+        "{out}"
+    );
+}
+
+#[test]
+fn vscode_problem_matcher_reads_concise_output() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/editors/vscode/problem-matcher.json"
+    );
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let set = RuleSet::new(load_builtin().unwrap());
+    let run = fixed_run(&set);
+    let out = render(Format::Concise, &run, &set);
+    for m in v["problemMatcher"].as_array().unwrap() {
+        let p = &m["pattern"];
+        let re = regex::Regex::new(p["regexp"].as_str().unwrap()).unwrap();
+        let idx = |k: &str| p[k].as_u64().unwrap() as usize;
+        let lines: Vec<&str> = out.lines().filter(|l| !l.starts_with("note: ")).collect();
+        assert_eq!(lines.len(), run.findings.len());
+        for (line, f) in lines.iter().zip(&run.findings) {
+            let c = re
+                .captures(line)
+                .unwrap_or_else(|| panic!("no match: {line}"));
+            assert_eq!(&c[idx("file")], f.path);
+            assert_eq!(c[idx("line")].parse::<u64>().unwrap(), f.line);
+            assert_eq!(&c[idx("severity")], f.severity.as_str());
+            assert_eq!(&c[idx("code")], f.code);
+            assert!(!c[idx("message")].is_empty());
+        }
+    }
+}
