@@ -41,8 +41,36 @@ pub enum Command {
     /// Write logs back with every secret replaced by REDACTED (JSON stays valid JSON), for
     /// attaching to a bug report.
     Redact(EventsArgs),
+    /// Lint `.c1z` sync files (also detected by magic bytes in a normal run).
+    C1z(C1zArgs),
+    /// Compare two syncs: counts per resource type side by side (`diff OLD.c1z NEW.c1z`, or
+    /// `diff FILE.c1z` for the two latest finished syncs inside one file).
+    Diff(DiffArgs),
     /// Run a connector and lint its logs live: `baton-lint run -- ./baton-yourservice ARGS…`.
     Run(RunArgs),
+}
+
+/// `baton-lint c1z`. Here `--stats` prints the counts per resource type, entitlements and grants
+/// of the latest finished sync (what `baton stats` shows) instead of the findings.
+#[derive(Debug, Args)]
+pub struct C1zArgs {
+    #[command(flatten)]
+    pub check: CheckArgs,
+}
+
+/// `baton-lint diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The older sync file (or the only file, holding two syncs).
+    pub old: PathBuf,
+    /// The newer sync file.
+    pub new: Option<PathBuf>,
+    /// `text` (default), `json` or `markdown`.
+    #[arg(long, default_value = "text", value_parser = ["text", "json", "markdown"])]
+    pub format: String,
+    /// Cap on a v1 file's decompressed size, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::c1z::DEFAULT_MAX_C1Z_BYTES)]
+    pub max_c1z_bytes: u64,
 }
 
 /// `baton-lint run`.
@@ -131,6 +159,9 @@ pub struct CheckArgs {
     /// Name to report for stdin instead of `-`.
     #[arg(long, value_name = "NAME")]
     pub stdin_filename: Option<String>,
+    /// Cap on a v1 `.c1z` file's decompressed size, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::c1z::DEFAULT_MAX_C1Z_BYTES)]
+    pub max_c1z_bytes: u64,
     /// Also write FORMAT to PATH (repeatable), e.g. `--output sarif=findings.sarif`.
     #[arg(long = "output", value_name = "FORMAT=PATH")]
     pub outputs: Vec<String>,

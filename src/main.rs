@@ -17,6 +17,8 @@ fn main() -> ExitCode {
         Some(Command::CheckRules(a)) => cmd::test::run_check_rules(a),
         Some(Command::Events(a)) => cmd::events::run(a),
         Some(Command::Run(a)) => cmd::run::run(a),
+        Some(Command::C1z(a)) => cmd::c1z::run(a),
+        Some(Command::Diff(a)) => cmd::c1z::run_diff(a),
         Some(Command::Redact(a)) => cmd::redact::run(a),
     };
     match result {

@@ -1,7 +1,7 @@
 //! Every embedded case of every built-in rule: `invalid` cases fire, `valid` cases stay quiet
 //! (the same check as `baton-lint test`).
 
-use baton_lint::rules::load_builtin;
+use baton_lint::rules::{Scope, load_builtin};
 use baton_lint::ruletest;
 
 #[test]
@@ -10,15 +10,25 @@ fn every_embedded_case_holds() {
     let outcome = ruletest::run(&rules);
     let report: Vec<String> = outcome.failures.iter().map(|f| f.to_string()).collect();
     assert!(report.is_empty(), "failing cases:\n{}", report.join("\n"));
+    let log_rules = rules.iter().filter(|r| r.scope == Scope::Log).count();
     assert!(
-        outcome.passed >= 4 * rules.len(),
-        "each rule has at least 2 firing and 2 quiet cases"
+        outcome.passed >= 4 * log_rules,
+        "each log rule has at least 2 firing and 2 quiet cases"
     );
 }
 
 #[test]
 fn every_rule_has_two_cases_of_each_kind_and_a_matching_file_name() {
     for r in load_builtin().unwrap() {
+        assert_eq!(
+            r.origin,
+            format!("rules/{}-{}.toml", r.code, r.name),
+            "file name = CODE-name.toml"
+        );
+        if r.scope == Scope::C1z {
+            // Found by the .c1z checks, not by matching log lines: tested in tests/c1z.rs.
+            continue;
+        }
         assert!(
             r.invalid.len() >= 2,
             "{}: needs at least 2 invalid (firing) cases",
@@ -28,11 +38,6 @@ fn every_rule_has_two_cases_of_each_kind_and_a_matching_file_name() {
             r.valid.len() >= 2,
             "{}: needs at least 2 valid (quiet) cases",
             r.code
-        );
-        assert_eq!(
-            r.origin,
-            format!("rules/{}-{}.toml", r.code, r.name),
-            "file name = CODE-name.toml"
         );
         let corpus = format!(
             "{}/corpus/{}-{}.log",

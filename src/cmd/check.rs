@@ -188,6 +188,10 @@ pub fn lint_inputs(
                 stdin_name.clone(),
                 lint_reader(&cfg.rules, io::stdin(), &stdin_name, read_opts, &mut on_new),
             ),
+            Input::Path(p) if matches!(crate::c1z::sniff(&p), Ok(Some(_))) => {
+                lint_c1z_input(cfg, args, &p, &mut on_new, &mut o);
+                continue;
+            }
             Input::Path(p) => {
                 let name = p.display().to_string();
                 let res = File::open(&p)
@@ -229,6 +233,37 @@ pub fn lint_inputs(
         }
     }
     o
+}
+
+/// A `.c1z` input in a normal run: its findings stream like a log's.
+fn lint_c1z_input(
+    cfg: &Config,
+    args: &CheckArgs,
+    path: &Path,
+    on_new: &mut dyn FnMut(&Finding) -> io::Result<()>,
+    o: &mut Outcome,
+) {
+    let opts = crate::c1z::C1zOptions {
+        max_bytes: args.max_c1z_bytes,
+    };
+    match crate::c1z::lint_file(path, &cfg.rules, opts) {
+        Ok(l) => {
+            for f in &l.findings {
+                if on_new(f).is_err() {
+                    o.stopped = true;
+                }
+            }
+            o.notices.extend(l.notices);
+            if !l.overview.types.is_empty() {
+                o.overviews.push((path.display().to_string(), l.overview));
+            }
+            o.findings.extend(l.findings);
+        }
+        Err(e) => {
+            eprintln!("baton-lint: {}: {e}", path.display());
+            o.had_error = true;
+        }
+    }
 }
 
 /// Finishes every sink and writes the Markdown summary. Returns false if a write failed.

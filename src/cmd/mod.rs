@@ -1,5 +1,6 @@
 //! One module per subcommand, each a `run` function returning the exit code.
 
+pub mod c1z;
 pub mod check;
 pub mod events;
 pub mod redact;

@@ -35,6 +35,14 @@ struct Document<'a> {
     rules: Vec<RuleDoc<'a>>,
     stats: &'a Stats,
     notices: &'a [String],
+    overviews: Vec<Overview<'a>>,
+}
+
+#[derive(Serialize)]
+struct Overview<'a> {
+    path: &'a str,
+    #[serde(flatten)]
+    overview: &'a crate::overview::Overview,
 }
 
 impl Reporter for JsonReporter {
@@ -65,6 +73,11 @@ impl Reporter for JsonReporter {
             rules,
             stats: s.stats,
             notices: s.notices,
+            overviews: s
+                .overviews
+                .iter()
+                .map(|(path, overview)| Overview { path, overview })
+                .collect(),
         };
         serde_json::to_writer_pretty(&mut *out, &doc)?;
         writeln!(out)?;

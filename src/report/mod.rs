@@ -29,7 +29,7 @@ pub use junit::JunitReporter;
 pub use markdown::markdown_summary;
 pub use rdjsonl::RdjsonlReporter;
 pub use sarif::SarifReporter;
-pub use table::TableReporter;
+pub use table::{TableReporter, overview_table};
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -120,7 +120,10 @@ pub fn sarif_document(s: &Summary<'_>) -> Value {
                 "executionSuccessful": true,
                 "toolExecutionNotifications": notes,
             }],
-            "properties": { "stats": s.stats },
+            "properties": {
+                "stats": s.stats,
+                "overviews": s.overviews.iter().map(|(p, o)| json!({ "path": p, "types": o.types })).collect::<Vec<_>>(),
+            },
         }]
     })
 }

@@ -196,19 +196,31 @@ fn compile(cx: &Ctx<'_>, s: RuleSpec) -> Result<Rule, RuleError> {
             _ => return Err(cx.err(Some(st.span()), "status must be `stable` or `preview`")),
         },
     };
+    let scope = match &s.scope {
+        None => super::Scope::Log,
+        Some(sc) => match sc.get_ref().as_str() {
+            "log" => super::Scope::Log,
+            "c1z" => super::Scope::C1z,
+            _ => return Err(cx.err(Some(sc.span()), "scope must be `log` or `c1z`")),
+        },
+    };
     let message = template(cx, &s.message)?;
     let group = s.group.as_ref().map(|g| template(cx, g)).transpose()?;
-    let matcher = cond(cx, &s.matcher)?;
+    let matcher = match (&s.matcher, scope) {
+        (Some(m), _) => cond(cx, m)?,
+        (None, super::Scope::C1z) => Cond::Any(Vec::new()),
+        (None, super::Scope::Log) => return Err(cx.err(None, "a log rule needs a `[match]` table")),
+    };
     let window = s.window.as_ref().map(|w| window(cx, w)).transpose()?;
     if let Some(w) = &window {
         if w.kind == WindowKind::Absence && w.expect.is_none() {
-            return Err(cx.err(Some(s.matcher.span()), "an absence window needs `expect`"));
+            return Err(cx.err(None, "an absence window needs `expect`"));
         }
         if w.kind == WindowKind::Ratio
             && (w.per.is_none() || w.per_value.is_none() || w.until.is_none() || w.ratio <= 0.0)
         {
             return Err(cx.err(
-                Some(s.matcher.span()),
+                None,
                 "a ratio window needs `per`, `per_value`, `ratio` and `until`",
             ));
         }
@@ -219,6 +231,7 @@ fn compile(cx: &Ctx<'_>, s: RuleSpec) -> Result<Rule, RuleError> {
         category: s.category,
         severity,
         preview,
+        scope,
         message,
         message_src: s.message.into_inner(),
         cause: s.cause,

@@ -98,6 +98,16 @@ pub struct Docs {
     pub example: String,
 }
 
+/// Where a rule's findings come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scope {
+    /// Matched against log events.
+    Log,
+    /// Found by the `.c1z` checks.
+    C1z,
+}
+
 /// One compiled rule.
 #[derive(Clone, Debug)]
 pub struct Rule {
@@ -106,6 +116,7 @@ pub struct Rule {
     pub category: String,
     pub severity: Severity,
     pub preview: bool,
+    pub scope: Scope,
     pub message: Template,
     pub message_src: String,
     pub cause: String,
@@ -153,6 +164,9 @@ impl RuleSet {
         let mut patterns: Vec<String> = Vec::new();
         let mut pattern_slot = Vec::new();
         for (ri, r) in rules.iter().enumerate() {
+            if r.scope == Scope::C1z {
+                continue;
+            }
             let mut conds: Vec<(Slot, &Cond)> = vec![(Slot::Main, &r.matcher)];
             if let Some(w) = &r.window {
                 if let Some(c) = &w.reset {

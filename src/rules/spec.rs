@@ -21,6 +21,10 @@ pub struct RuleSpec {
     pub cause: String,
     /// What to change (Markdown).
     pub fix: String,
+    /// `log` (default: matched against log events) or `c1z` (found by the `.c1z` checks; the
+    /// file holds only docs, cause and fix, and needs no `match` or cases).
+    #[serde(default)]
+    pub scope: Option<Spanned<String>>,
     /// Findings whose rendered `group` is equal merge into one (default: one per rule per input).
     #[serde(default)]
     pub group: Option<Spanned<String>>,
@@ -33,7 +37,7 @@ pub struct RuleSpec {
     pub suppressed_by: Vec<String>,
     pub docs: Docs,
     #[serde(rename = "match")]
-    pub matcher: Spanned<CondSpec>,
+    pub matcher: Option<Spanned<CondSpec>>,
     #[serde(default)]
     pub window: Option<WindowSpec>,
     #[serde(default)]

@@ -1,0 +1,288 @@
+//! The checks on one `.c1z`, as findings with the logs' rule codes: BL601 empty sync, BL602
+//! empty resource type, BL603 dangling principals / entitlements (with a hint when only the
+//! letter case differs), BL604 unfinished sync, BL607 missing RawId.
+
+use std::path::Path;
+
+use indexmap::IndexMap;
+
+use super::{C1zError, C1zOptions, C1zSummary, Format, SyncStats, V1File, summarize};
+use crate::finding::{Evidence, Finding, fnv1a};
+use crate::overview::{Overview, TypeRow};
+use crate::rules::RuleSet;
+
+/// Examples kept per finding.
+const EXAMPLES: u32 = 5;
+
+/// What linting one file produced.
+pub struct C1zLint {
+    pub summary: C1zSummary,
+    pub findings: Vec<Finding>,
+    pub notices: Vec<String>,
+    pub overview: Overview,
+}
+
+struct Out<'a> {
+    rules: &'a RuleSet,
+    path: String,
+    findings: Vec<Finding>,
+}
+
+impl Out<'_> {
+    /// Adds a finding for rule `code` unless that rule is not selected.
+    fn add(
+        &mut self,
+        code: &str,
+        key: &str,
+        message: String,
+        evidence: Vec<String>,
+        context: IndexMap<String, String>,
+    ) {
+        let Some(idx) = self.rules.rules.iter().position(|r| r.code == code) else {
+            return;
+        };
+        let rule = &self.rules.rules[idx];
+        let count = evidence.len().max(1) as u64;
+        self.findings.push(Finding {
+            code: rule.code.clone(),
+            name: rule.name.clone(),
+            severity: rule.severity,
+            message,
+            path: self.path.clone(),
+            line: 1,
+            end_line: 1,
+            last_line: 1,
+            count,
+            first_ts: None,
+            last_ts: None,
+            context,
+            evidence: evidence
+                .into_iter()
+                .map(|text| Evidence { line: 1, text })
+                .collect(),
+            fingerprint: fnv1a(&[code, &self.path, key]),
+            vars: IndexMap::new(),
+            rule: idx,
+            streamed: false,
+        });
+    }
+}
+
+fn ctx(pairs: &[(&str, &str)]) -> IndexMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+/// The overview of a sync's counts (what `--stats` prints).
+pub fn lint_stats(stats: &SyncStats) -> Overview {
+    let mut o = Overview {
+        syncs_completed: 1,
+        ..Overview::default()
+    };
+    let mut types: Vec<&String> = stats.resources_by_type.keys().collect();
+    for k in stats
+        .entitlements_by_type
+        .keys()
+        .chain(stats.grants_by_type.keys())
+    {
+        if !types.contains(&k) {
+            types.push(k);
+        }
+    }
+    for t in types {
+        let row = TypeRow {
+            resources: Some(stats.resources_by_type.get(t).copied().unwrap_or(0)),
+            entitlements: stats.entitlements_by_type.get(t).map(|n| (*n, None)),
+            grants: stats.grants_by_type.get(t).map(|n| (*n, None)),
+            ..TypeRow::default()
+        };
+        o.types.insert(t.clone(), row);
+    }
+    o
+}
+
+/// Lints `path`.
+pub fn lint_file(path: &Path, rules: &RuleSet, opts: C1zOptions) -> Result<C1zLint, C1zError> {
+    let (summary, v1) = summarize(path, opts, None)?;
+    let mut out = Out {
+        rules,
+        path: path.display().to_string(),
+        findings: Vec::new(),
+    };
+    let mut notices = Vec::new();
+    let Some(sync) = summary.chosen.clone() else {
+        out.add(
+            "BL601",
+            "no-sync",
+            "the file holds no sync run at all".into(),
+            vec![],
+            IndexMap::new(),
+        );
+        return Ok(C1zLint {
+            summary,
+            findings: out.findings,
+            notices,
+            overview: Overview::default(),
+        });
+    };
+    let id = sync.sync_id.as_str();
+    if sync.ended_at.is_none() {
+        out.add(
+            "BL604",
+            id,
+            format!(
+                "the latest sync {id} never finished (started {}): the file holds partial data; the checks below use it anyway",
+                sync.started_at.as_deref().unwrap_or("?")
+            ),
+            vec![],
+            ctx(&[("sync_id", id)]),
+        );
+    }
+    let overview = summary.stats.as_ref().map(lint_stats).unwrap_or_default();
+    if let Some(st) = &summary.stats {
+        if st.resources == 0 {
+            out.add(
+                "BL601",
+                id,
+                format!(
+                    "sync {id} holds 0 resources ({} resource types)",
+                    st.resource_types
+                ),
+                vec![],
+                ctx(&[("sync_id", id)]),
+            );
+        } else if st.grants == 0 && st.entitlements > 0 && sync.sync_type != "resources_only" {
+            out.add(
+                "BL601",
+                id,
+                format!(
+                    "sync {id} holds {} entitlements but 0 grants",
+                    st.entitlements
+                ),
+                vec![],
+                ctx(&[("sync_id", id)]),
+            );
+        }
+        if st.resources > 0 {
+            for (rt, n) in &st.resources_by_type {
+                if *n == 0 {
+                    out.add(
+                        "BL602",
+                        rt,
+                        format!("resource type {rt} has 0 resources in sync {id} while other types have data"),
+                        vec![],
+                        ctx(&[("resource_type", rt), ("sync_id", id)]),
+                    );
+                }
+            }
+            let named = st.resources_by_type.values().filter(|n| **n > 0).count() as u64;
+            if summary.format == Format::V3 && st.resource_types > named {
+                out.add(
+                    "BL602",
+                    "unnamed",
+                    format!(
+                        "{} of {} resource types have no resources in sync {id} (a v3 manifest does not name them; export a v1 file with `baton` to see which)",
+                        st.resource_types - named,
+                        st.resource_types
+                    ),
+                    vec![],
+                    ctx(&[("sync_id", id)]),
+                );
+            }
+        }
+    }
+    match v1 {
+        Some(f) => referential_checks(&f, id, &mut out)?,
+        None => notices.push(format!(
+            "{}: a v3 (Pebble) file: its manifest gives sync runs and counts, but the dangling-principal, dangling-entitlement and RawId checks need a v1 file — export one with `baton` and run baton-lint on it",
+            out.path
+        )),
+    }
+    Ok(C1zLint {
+        summary,
+        findings: out.findings,
+        notices,
+        overview,
+    })
+}
+
+fn referential_checks(f: &V1File, id: &str, out: &mut Out<'_>) -> Result<(), C1zError> {
+    let dangling = f.dangling_principals(id, 10_000)?;
+    if !dangling.is_empty() {
+        let total = f.dangling_principal_total(id)?;
+        let mut by_type: IndexMap<&str, Vec<(&str, u64)>> = IndexMap::new();
+        for (rt, rid, n) in &dangling {
+            by_type
+                .entry(rt.as_str())
+                .or_default()
+                .push((rid.as_str(), *n));
+        }
+        for (rt, items) in by_type {
+            let grants: u64 = items.iter().map(|(_, n)| n).sum();
+            let examples: Vec<String> = items
+                .iter()
+                .take(EXAMPLES as usize)
+                .map(|(rid, _)| format!("{rt}:{rid}"))
+                .collect();
+            let hint = match f.type_differing_in_case(id, rt)? {
+                Some(synced) => {
+                    format!(" — grant uses principal type `{rt}`, the synced type is `{synced}`")
+                }
+                None => String::new(),
+            };
+            out.add(
+                "BL603",
+                &format!("principal:{rt}"),
+                format!(
+                    "{grants} grant(s) reference {} principal(s) of type {rt} with no resource row, e.g. {}{hint}",
+                    items.len(),
+                    examples.join(", ")
+                ),
+                examples.iter().map(|e| format!("principal {e}")).collect(),
+                ctx(&[("resource_type", rt), ("sync_id", id)]),
+            );
+        }
+        if total > dangling.iter().map(|d| d.2).sum::<u64>() {
+            out.findings
+                .last_mut()
+                .expect("pushed above")
+                .message
+                .push_str(" (more omitted)");
+        }
+    }
+    let (ents, total) = f.dangling_entitlements(id, EXAMPLES)?;
+    if total > 0 {
+        let examples: Vec<String> = ents.iter().map(|(e, _)| e.clone()).collect();
+        out.add(
+            "BL603",
+            "entitlements",
+            format!(
+                "{total} grant(s) reference entitlements with no entitlement row, e.g. {}",
+                examples.join(", ")
+            ),
+            examples
+                .iter()
+                .map(|e| format!("entitlement {e}"))
+                .collect(),
+            ctx(&[("sync_id", id)]),
+        );
+    }
+    let missing = f.missing_raw_id(id)?;
+    let n: u64 = missing.values().sum();
+    if n > 0 {
+        let per: Vec<String> = missing.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        out.add(
+            "BL607",
+            "raw-id",
+            format!(
+                "{n} resource(s) have no RawId annotation ({})",
+                per.join(", ")
+            ),
+            vec![],
+            ctx(&[("sync_id", id)]),
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,275 @@
+//! v1 files: `C1ZF\0` + a zstd stream whose plaintext is a SQLite database. Decompressed (with a
+//! size cap) into a private temporary file that is always removed, opened read-only.
+
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::Path;
+
+use indexmap::IndexMap;
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+
+use super::{C1zError, MAGIC_V1, SyncRun, SyncStats};
+
+/// Tables every v1 sync file has.
+const TABLES: [&str; 5] = [
+    "v1_sync_runs",
+    "v1_resource_types",
+    "v1_resources",
+    "v1_entitlements",
+    "v1_grants",
+];
+
+/// An opened v1 file. Dropping it closes the database, then removes the temporary file.
+pub struct V1File {
+    // Field order matters: the connection closes before the temp file is deleted.
+    pub(crate) conn: Connection,
+    _tmp: tempfile::NamedTempFile,
+}
+
+impl Drop for V1File {
+    fn drop(&mut self) {
+        // Should SQLite have made sidecar files after all, they go with the copy.
+        for ext in ["-wal", "-shm", "-journal"] {
+            let mut p = self._tmp.path().as_os_str().to_owned();
+            p.push(ext);
+            let _ = std::fs::remove_file(p);
+        }
+    }
+}
+
+fn sql(e: rusqlite::Error) -> C1zError {
+    C1zError::Sqlite(e.to_string())
+}
+
+impl V1File {
+    /// Decompresses and opens `path`.
+    pub fn open(path: &Path, max_bytes: u64) -> Result<V1File, C1zError> {
+        let mut file = File::open(path)?;
+        let mut magic = [0u8; 5];
+        file.read_exact(&mut magic)
+            .map_err(|_| C1zError::BadMagic)?;
+        if &magic != MAGIC_V1 {
+            return Err(C1zError::BadMagic);
+        }
+        file.seek(SeekFrom::Start(5))?;
+        let mut tmp = tempfile::Builder::new()
+            .prefix("baton-lint-")
+            .suffix(".db")
+            .tempfile()?;
+        let mut dec =
+            zstd::stream::read::Decoder::new(file).map_err(|e| C1zError::Zstd(e.to_string()))?;
+        let mut buf = vec![0u8; 1 << 20];
+        let mut total: u64 = 0;
+        loop {
+            let n = match dec.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(C1zError::Zstd(e.to_string())),
+            };
+            total += n as u64;
+            if total > max_bytes {
+                return Err(C1zError::TooLarge(max_bytes));
+            }
+            tmp.write_all(&buf[..n])?;
+        }
+        tmp.flush()?;
+        if total == 0 {
+            return Err(C1zError::Zstd("empty payload".into()));
+        }
+        // `immutable=1`: the copy never changes, so SQLite takes no locks and creates no
+        // -wal / -shm files beside it (the payload may be a WAL-mode database).
+        let uri = format!("file:{}?immutable=1", tmp.path().display());
+        let conn = Connection::open_with_flags(
+            uri,
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_URI,
+        )
+        .map_err(|e| C1zError::NotSqlite(e.to_string()))?;
+        let names: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+            .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
+            .map_err(|e| C1zError::NotSqlite(e.to_string()))?;
+        if let Some(missing) = TABLES.iter().find(|t| !names.iter().any(|n| n == *t)) {
+            return Err(C1zError::MissingTable(missing.to_string()));
+        }
+        Ok(V1File { conn, _tmp: tmp })
+    }
+
+    fn has_column(&self, table: &str, column: &str) -> Result<bool, C1zError> {
+        let mut st = self
+            .conn
+            .prepare(&format!("PRAGMA table_info({table})"))
+            .map_err(sql)?;
+        let cols: Vec<String> = st
+            .query_map([], |r| r.get(1))
+            .map_err(sql)?
+            .collect::<Result<_, _>>()
+            .map_err(sql)?;
+        Ok(cols.iter().any(|c| c == column))
+    }
+
+    /// Every sync run, oldest first.
+    pub fn sync_runs(&self) -> Result<Vec<SyncRun>, C1zError> {
+        let ty = if self.has_column("v1_sync_runs", "sync_type")? {
+            "sync_type"
+        } else {
+            "'full'"
+        };
+        let q = format!(
+            "SELECT sync_id, {ty}, CAST(started_at AS TEXT), CAST(ended_at AS TEXT) FROM v1_sync_runs ORDER BY started_at, id"
+        );
+        let mut st = self.conn.prepare(&q).map_err(sql)?;
+        let rows = st
+            .query_map([], |r| {
+                Ok(SyncRun {
+                    sync_id: r.get(0)?,
+                    sync_type: r
+                        .get::<_, Option<String>>(1)?
+                        .unwrap_or_else(|| "full".into()),
+                    started_at: r.get(2)?,
+                    ended_at: r.get(3)?,
+                })
+            })
+            .map_err(sql)?;
+        rows.collect::<Result<_, _>>().map_err(sql)
+    }
+
+    fn counts(&self, q: &str, sync_id: &str) -> Result<IndexMap<String, u64>, C1zError> {
+        let mut st = self.conn.prepare(q).map_err(sql)?;
+        let rows = st
+            .query_map([sync_id], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+            })
+            .map_err(sql)?;
+        let mut out = IndexMap::new();
+        for row in rows {
+            let (k, v) = row.map_err(sql)?;
+            out.insert(k, v.max(0) as u64);
+        }
+        Ok(out)
+    }
+
+    /// Counts of one sync.
+    pub fn stats(&self, sync_id: &str) -> Result<SyncStats, C1zError> {
+        let mut by_type = self.counts(
+            "SELECT external_id, 0 FROM v1_resource_types WHERE sync_id = ?1 ORDER BY external_id",
+            sync_id,
+        )?;
+        for (k, v) in self.counts(
+            "SELECT resource_type_id, count(*) FROM v1_resources WHERE sync_id = ?1 GROUP BY 1 ORDER BY 1",
+            sync_id,
+        )? {
+            by_type.insert(k, v);
+        }
+        let ents = self.counts(
+            "SELECT resource_type_id, count(*) FROM v1_entitlements WHERE sync_id = ?1 GROUP BY 1 ORDER BY 1",
+            sync_id,
+        )?;
+        let grants = self.counts(
+            "SELECT resource_type_id, count(*) FROM v1_grants WHERE sync_id = ?1 GROUP BY 1 ORDER BY 1",
+            sync_id,
+        )?;
+        Ok(SyncStats {
+            sync_id: sync_id.to_string(),
+            resource_types: by_type.len() as u64,
+            resources: by_type.values().sum(),
+            entitlements: ents.values().sum(),
+            grants: grants.values().sum(),
+            resources_by_type: by_type,
+            entitlements_by_type: ents,
+            grants_by_type: grants,
+        })
+    }
+
+    /// Grants whose principal has no resource row: (principal type, principal id, grants).
+    pub fn dangling_principals(
+        &self,
+        sync_id: &str,
+        limit: u32,
+    ) -> Result<Vec<(String, String, u64)>, C1zError> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT g.principal_resource_type_id, g.principal_resource_id, count(*) FROM v1_grants g
+                 LEFT JOIN v1_resources r ON r.sync_id = g.sync_id
+                   AND r.external_id = g.principal_resource_type_id || ':' || g.principal_resource_id
+                 WHERE g.sync_id = ?1 AND r.id IS NULL GROUP BY 1, 2 ORDER BY 1, 2 LIMIT ?2",
+            )
+            .map_err(sql)?;
+        let rows = st
+            .query_map(rusqlite::params![sync_id, limit], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64))
+            })
+            .map_err(sql)?;
+        rows.collect::<Result<_, _>>().map_err(sql)
+    }
+
+    /// Dangling principal rows in total (not capped).
+    pub fn dangling_principal_total(&self, sync_id: &str) -> Result<u64, C1zError> {
+        self.conn
+            .query_row(
+                "SELECT count(*) FROM v1_grants g LEFT JOIN v1_resources r ON r.sync_id = g.sync_id
+                   AND r.external_id = g.principal_resource_type_id || ':' || g.principal_resource_id
+                 WHERE g.sync_id = ?1 AND r.id IS NULL",
+                [sync_id],
+                |r| r.get::<_, i64>(0),
+            )
+            .map(|n| n as u64)
+            .map_err(sql)
+    }
+
+    /// A synced resource type that differs from `rt` only in letter case.
+    pub fn type_differing_in_case(
+        &self,
+        sync_id: &str,
+        rt: &str,
+    ) -> Result<Option<String>, C1zError> {
+        self.conn
+            .query_row(
+                "SELECT DISTINCT resource_type_id FROM v1_resources
+                 WHERE sync_id = ?1 AND lower(resource_type_id) = lower(?2) AND resource_type_id != ?2 LIMIT 1",
+                [sync_id, rt],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(sql)
+    }
+
+    /// Grants whose entitlement has no entitlement row: (entitlement id, grants), and the total.
+    pub fn dangling_entitlements(
+        &self,
+        sync_id: &str,
+        limit: u32,
+    ) -> Result<(Vec<(String, u64)>, u64), C1zError> {
+        let base = "FROM v1_grants g LEFT JOIN v1_entitlements e ON e.sync_id = g.sync_id AND e.external_id = g.entitlement_id
+                    WHERE g.sync_id = ?1 AND e.id IS NULL";
+        let total: i64 = self
+            .conn
+            .query_row(&format!("SELECT count(*) {base}"), [sync_id], |r| r.get(0))
+            .map_err(sql)?;
+        let mut st = self
+            .conn
+            .prepare(&format!(
+                "SELECT g.entitlement_id, count(*) {base} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT ?2"
+            ))
+            .map_err(sql)?;
+        let rows = st
+            .query_map(rusqlite::params![sync_id, limit], |r| {
+                Ok((r.get(0)?, r.get::<_, i64>(1)? as u64))
+            })
+            .map_err(sql)?;
+        Ok((rows.collect::<Result<_, _>>().map_err(sql)?, total as u64))
+    }
+
+    /// Resources without a RawId annotation, per resource type.
+    pub fn missing_raw_id(&self, sync_id: &str) -> Result<IndexMap<String, u64>, C1zError> {
+        self.counts(
+            "SELECT resource_type_id, count(*) FROM v1_resources
+             WHERE sync_id = ?1 AND (data IS NULL OR instr(data, CAST('type.googleapis.com/c1.connector.v2.RawId' AS BLOB)) = 0)
+             GROUP BY 1 ORDER BY 1",
+            sync_id,
+        )
+    }
+}
