@@ -66,8 +66,113 @@ impl Default for ReadOptions {
     }
 }
 
-/// Lints one input stream named `path`. `on_new` sees each finding when it fires; an error from
-/// it (a closed output pipe) stops the input and is returned.
+/// The state of one input on its way through parser and engine.
+struct Linter<'r> {
+    engine: Engine<'r>,
+    parser: Parser,
+    overview: crate::overview::Overview,
+    line_no: u64,
+    lossy: u64,
+    baton_seen: bool,
+}
+
+impl<'r> Linter<'r> {
+    fn new(rules: &'r RuleSet, path: &str) -> Self {
+        Linter {
+            engine: Engine::new(rules, path),
+            parser: Parser::new(),
+            overview: crate::overview::Overview::default(),
+            line_no: 0,
+            lossy: 0,
+            baton_seen: false,
+        }
+    }
+
+    fn on_event(
+        engine: &mut Engine<'_>,
+        overview: &mut crate::overview::Overview,
+        baton_seen: &mut bool,
+        ev: &Event<'_>,
+    ) {
+        if !*baton_seen
+            && matches!(
+                ev.kind,
+                EventKind::Json | EventKind::Console | EventKind::MultiLineJson
+            )
+            && BATON_VOCABULARY.is_match(ev.msg.as_ref())
+        {
+            *baton_seen = true;
+        }
+        overview.observe(ev);
+        engine.on_event(ev);
+    }
+
+    /// Feeds one chunk; returns the findings it opened (for streaming sinks).
+    fn feed(&mut self, chunk: &crate::input::Chunk) -> Vec<Finding> {
+        let Linter {
+            engine,
+            parser,
+            overview,
+            line_no,
+            lossy,
+            baton_seen,
+        } = self;
+        for_each_line(chunk, |l| {
+            *line_no += 1;
+            *lossy += l.lossy as u64;
+            let line = Line {
+                text: &l.text,
+                number: *line_no,
+                offset: l.offset,
+            };
+            parser.push(line, &mut |ev| {
+                Self::on_event(engine, overview, baton_seen, ev)
+            });
+        });
+        engine.drain_new()
+    }
+
+    /// Ends the input.
+    fn finish(
+        mut self,
+        read: crate::input::ReadStats,
+        on_new: &mut dyn FnMut(&Finding) -> io::Result<()>,
+    ) -> io::Result<InputResult> {
+        let Linter {
+            engine,
+            parser,
+            overview,
+            baton_seen,
+            ..
+        } = &mut self;
+        parser.finish(&mut |ev| Self::on_event(engine, overview, baton_seen, ev));
+        for f in self.engine.drain_new() {
+            on_new(&f)?;
+        }
+        let (findings, overflowed) = self.engine.finish();
+        // Findings held back until the input ended (they defer to other rules) stream now.
+        for f in findings.iter().filter(|f| !f.streamed) {
+            on_new(f)?;
+        }
+        let mut stats = self.parser.stats;
+        stats.bytes = read.bytes;
+        stats.truncated_lines = read.truncated_lines;
+        stats.lossy_lines = self.lossy;
+        stats.overflowed_findings = overflowed;
+        let mut overview = self.overview;
+        overview.count_findings(&findings);
+        Ok(InputResult {
+            findings,
+            stats,
+            baton_seen: self.baton_seen,
+            overview,
+        })
+    }
+}
+
+/// Lints one input stream named `path` (a reader thread reads ahead). `on_new` sees each
+/// finding when it fires; an error from it (a closed output pipe) stops the input and is
+/// returned.
 pub fn lint_reader<R: Read + Send + 'static>(
     rules: &RuleSet,
     src: R,
@@ -75,38 +180,10 @@ pub fn lint_reader<R: Read + Send + 'static>(
     opts: ReadOptions,
     on_new: &mut dyn FnMut(&Finding) -> io::Result<()>,
 ) -> io::Result<InputResult> {
-    let mut engine = Engine::new(rules, path);
-    let mut overview = crate::overview::Overview::default();
-    let mut parser = Parser::new();
-    let mut line_no = 0u64;
-    let mut lossy = 0u64;
-    let mut baton_seen = false;
+    let mut linter = Linter::new(rules, path);
     let mut sink_err: Option<io::Error> = None;
-    let mut on_event = |ev: &Event<'_>, engine: &mut Engine<'_>| {
-        if !baton_seen
-            && matches!(
-                ev.kind,
-                EventKind::Json | EventKind::Console | EventKind::MultiLineJson
-            )
-            && BATON_VOCABULARY.is_match(ev.msg.as_ref())
-        {
-            baton_seen = true;
-        }
-        overview.observe(ev);
-        engine.on_event(ev);
-    };
     let read = input::stream(src, opts.max_line_bytes, |chunk| {
-        for_each_line(chunk, |l| {
-            line_no += 1;
-            lossy += l.lossy as u64;
-            let line = Line {
-                text: &l.text,
-                number: line_no,
-                offset: l.offset,
-            };
-            parser.push(line, &mut |ev| on_event(ev, &mut engine));
-        });
-        for f in engine.drain_new() {
+        for f in linter.feed(chunk) {
             if let Err(e) = on_new(&f) {
                 sink_err = Some(e);
                 return false;
@@ -117,28 +194,32 @@ pub fn lint_reader<R: Read + Send + 'static>(
     if let Some(e) = sink_err {
         return Err(e);
     }
-    let read = read?;
-    parser.finish(&mut |ev| on_event(ev, &mut engine));
-    for f in engine.drain_new() {
-        on_new(&f)?;
+    linter.finish(read?, on_new)
+}
+
+/// [`lint_reader`] in the calling thread, for readers that cannot move (tar members).
+pub fn lint_reader_here<R: Read>(
+    rules: &RuleSet,
+    src: R,
+    path: &str,
+    opts: ReadOptions,
+    on_new: &mut dyn FnMut(&Finding) -> io::Result<()>,
+) -> io::Result<InputResult> {
+    let mut linter = Linter::new(rules, path);
+    let mut sink_err: Option<io::Error> = None;
+    let read = input::stream_here(src, opts.max_line_bytes, |chunk| {
+        for f in linter.feed(chunk) {
+            if let Err(e) = on_new(&f) {
+                sink_err = Some(e);
+                return false;
+            }
+        }
+        true
+    });
+    if let Some(e) = sink_err {
+        return Err(e);
     }
-    let (findings, overflowed) = engine.finish();
-    // Findings held back until the input ended (they defer to other rules) stream now.
-    for f in findings.iter().filter(|f| !f.streamed) {
-        on_new(f)?;
-    }
-    let mut stats = parser.stats;
-    stats.bytes = read.bytes;
-    stats.truncated_lines = read.truncated_lines;
-    stats.lossy_lines = lossy;
-    stats.overflowed_findings = overflowed;
-    overview.count_findings(&findings);
-    Ok(InputResult {
-        findings,
-        stats,
-        baton_seen,
-        overview,
-    })
+    linter.finish(read?, on_new)
 }
 
 /// Lints text in memory (tests, `baton-lint test`): all findings, no streaming.

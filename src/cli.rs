@@ -162,6 +162,12 @@ pub struct CheckArgs {
     /// Cap on a v1 `.c1z` file's decompressed size, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = crate::c1z::DEFAULT_MAX_C1Z_BYTES)]
     pub max_c1z_bytes: u64,
+    /// In directories, only files matching this glob (repeatable), e.g. `--glob '*.log.gz'`.
+    #[arg(long, value_name = "GLOB")]
+    pub glob: Vec<String>,
+    /// Inputs linted in parallel (default: the number of CPUs). Output order is input order.
+    #[arg(short = 'j', long, value_name = "N")]
+    pub jobs: Option<usize>,
     /// Also write FORMAT to PATH (repeatable), e.g. `--output sarif=findings.sarif`.
     #[arg(long = "output", value_name = "FORMAT=PATH")]
     pub outputs: Vec<String>,

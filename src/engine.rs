@@ -100,6 +100,8 @@ pub struct Engine<'r> {
     pub overflowed: u64,
     /// Findings opened so far and not yet handed to a streaming sink.
     fresh: Vec<usize>,
+    /// How many of `fresh` already have their streamed message rendered.
+    rendered: usize,
 }
 
 impl<'r> Engine<'r> {
@@ -141,6 +143,7 @@ impl<'r> Engine<'r> {
             last_ts: None,
             overflowed: 0,
             fresh: Vec::new(),
+            rendered: 0,
         }
     }
 
@@ -245,6 +248,12 @@ impl<'r> Engine<'r> {
                 self.matched(ri, ev, &caps);
             }
         }
+        // A streamed finding says what was known when it fired, whatever the chunking.
+        for &i in &self.fresh[self.rendered..] {
+            let f = &mut self.findings[i];
+            render(&rules.rules[f.rule], f);
+        }
+        self.rendered = self.fresh.len();
     }
 
     /// Opens the finding for a ratio decided at `ev` with `n` matches over `denom`.
@@ -351,15 +360,18 @@ impl<'r> Engine<'r> {
     /// Findings of rules that defer to others (`suppressed_by`) wait for [`Engine::finish`].
     pub fn drain_new(&mut self) -> Vec<Finding> {
         let fresh = std::mem::take(&mut self.fresh);
+        let done = std::mem::take(&mut self.rendered);
         let rules = self.rules;
         let mut out = Vec::new();
-        for i in fresh {
+        for (n, i) in fresh.into_iter().enumerate() {
             let f = &mut self.findings[i];
             let rule = &rules.rules[f.rule];
             if !rule.suppressed_by.is_empty() {
                 continue;
             }
-            render(rule, f);
+            if n >= done {
+                render(rule, f);
+            }
             f.streamed = true;
             out.push(f.clone());
         }

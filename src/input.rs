@@ -31,13 +31,88 @@ pub struct ReadStats {
     pub truncated_lines: u64,
 }
 
-/// Reads `src` into chunks. Blocks on `tx` when the consumer is behind (backpressure).
-/// Sends what is there as soon as a read returns, so a live pipe is processed line by line.
+/// Where the chunker puts chunks, and where it gets empty buffers from.
+pub trait ChunkSink {
+    /// Hands a chunk on; an error stops reading (the consumer is gone).
+    fn send(&mut self, chunk: Chunk) -> io::Result<()>;
+    /// An empty buffer to fill, recycled if possible.
+    fn buffer(&mut self) -> Vec<u8> {
+        Vec::with_capacity(READ_BUF)
+    }
+}
+
+/// The threaded sink: a bounded channel (backpressure) and a pool of recycled buffers.
+struct ChannelSink<'a> {
+    tx: &'a Sender<Chunk>,
+    pool: &'a Receiver<Vec<u8>>,
+}
+
+impl ChunkSink for ChannelSink<'_> {
+    fn send(&mut self, chunk: Chunk) -> io::Result<()> {
+        self.tx
+            .send(chunk)
+            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "consumer stopped"))
+    }
+    fn buffer(&mut self) -> Vec<u8> {
+        let mut v = self
+            .pool
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(READ_BUF));
+        v.clear();
+        v
+    }
+}
+
+/// The same-thread sink: calls the consumer directly (for readers that cannot move to a
+/// thread, such as the members of a tar archive).
+struct DirectSink<F> {
+    consume: F,
+    stopped: bool,
+}
+
+impl<F: FnMut(&Chunk) -> bool> ChunkSink for DirectSink<F> {
+    fn send(&mut self, chunk: Chunk) -> io::Result<()> {
+        if !(self.consume)(&chunk) || interrupted() {
+            self.stopped = true;
+            return Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "consumer stopped",
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn take_from(sink: &mut dyn ChunkSink, init: &[u8]) -> Vec<u8> {
+    let mut v = sink.buffer();
+    v.extend_from_slice(init);
+    v
+}
+
+fn send(
+    sink: &mut dyn ChunkSink,
+    buf: &mut Vec<u8>,
+    offset: &mut u64,
+    truncated_last: bool,
+) -> io::Result<()> {
+    let fresh = sink.buffer();
+    let data = std::mem::replace(buf, fresh);
+    let len = data.len() as u64;
+    sink.send(Chunk {
+        data,
+        offset: *offset,
+        truncated_last,
+    })?;
+    *offset += len;
+    Ok(())
+}
+
+/// Reads `src` into chunks of whole lines for `sink`. Sends what is there as soon as a read
+/// returns, so a live pipe is processed line by line.
 pub fn read_chunks(
     mut src: impl Read,
     max_line: usize,
-    tx: &Sender<Chunk>,
-    pool: &Receiver<Vec<u8>>,
+    sink: &mut dyn ChunkSink,
 ) -> io::Result<ReadStats> {
     let max_line = max_line.max(1);
     let mut stats = ReadStats::default();
@@ -69,17 +144,17 @@ pub fn read_chunks(
         }
         buf.extend_from_slice(data);
         if buf.len() > max_line {
-            skipping = cut_long_lines(&mut buf, &mut offset, max_line, &mut stats, tx, pool)?;
+            skipping = cut_long_lines(&mut buf, &mut offset, max_line, &mut stats, sink)?;
         }
         if let Some(p) = memchr::memrchr(b'\n', &buf) {
-            let rest = take_from(pool, &buf[p + 1..]);
+            let rest = take_from(sink, &buf[p + 1..]);
             buf.truncate(p + 1);
-            send(tx, &mut buf, &mut offset, false, pool)?;
+            send(sink, &mut buf, &mut offset, false)?;
             buf = rest;
         }
     }
     if !buf.is_empty() {
-        send(tx, &mut buf, &mut offset, false, pool)?;
+        send(sink, &mut buf, &mut offset, false)?;
     }
     Ok(stats)
 }
@@ -92,8 +167,7 @@ fn cut_long_lines(
     offset: &mut u64,
     max: usize,
     stats: &mut ReadStats,
-    tx: &Sender<Chunk>,
-    pool: &Receiver<Vec<u8>>,
+    sink: &mut dyn ChunkSink,
 ) -> io::Result<bool> {
     let mut start = 0;
     let mut seg_start = 0;
@@ -103,22 +177,20 @@ fn cut_long_lines(
         let line_end = end.unwrap_or(buf.len());
         if line_end - start > max {
             if start > seg_start {
-                send_slice(
-                    tx,
-                    pool,
-                    &buf[seg_start..start],
-                    *offset + seg_start as u64,
-                    false,
-                )?;
+                let data = take_from(sink, &buf[seg_start..start]);
+                sink.send(Chunk {
+                    data,
+                    offset: *offset + seg_start as u64,
+                    truncated_last: false,
+                })?;
             }
-            let mut cut = take_from(pool, &buf[start..start + max]);
+            let mut cut = take_from(sink, &buf[start..start + max]);
             cut.push(b'\n');
-            tx.send(Chunk {
+            sink.send(Chunk {
                 data: cut,
                 offset: *offset + start as u64,
                 truncated_last: true,
-            })
-            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "consumer stopped"))?;
+            })?;
             stats.truncated_lines += 1;
             seg_start = end.map_or(buf.len(), |e| e + 1);
             skipping = end.is_none();
@@ -132,55 +204,7 @@ fn cut_long_lines(
         buf.drain(..seg_start);
         *offset += seg_start as u64;
     }
-    if skipping {
-        // The cut line's remaining bytes still arrive in later reads; `offset` moves with them.
-        *offset += buf.len() as u64;
-        buf.clear();
-    }
     Ok(skipping)
-}
-
-fn send_slice(
-    tx: &Sender<Chunk>,
-    pool: &Receiver<Vec<u8>>,
-    data: &[u8],
-    offset: u64,
-    truncated_last: bool,
-) -> io::Result<()> {
-    tx.send(Chunk {
-        data: take_from(pool, data),
-        offset,
-        truncated_last,
-    })
-    .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "consumer stopped"))
-}
-
-fn take_from(pool: &Receiver<Vec<u8>>, init: &[u8]) -> Vec<u8> {
-    let mut v = pool
-        .try_recv()
-        .unwrap_or_else(|_| Vec::with_capacity(READ_BUF));
-    v.clear();
-    v.extend_from_slice(init);
-    v
-}
-
-fn send(
-    tx: &Sender<Chunk>,
-    buf: &mut Vec<u8>,
-    offset: &mut u64,
-    truncated_last: bool,
-    pool: &Receiver<Vec<u8>>,
-) -> io::Result<()> {
-    let data = std::mem::replace(buf, take_from(pool, &[]));
-    let len = data.len() as u64;
-    tx.send(Chunk {
-        data,
-        offset: *offset,
-        truncated_last,
-    })
-    .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "consumer stopped"))?;
-    *offset += len;
-    Ok(())
 }
 
 /// One decoded line of a chunk.
@@ -241,7 +265,16 @@ where
     let (pool_tx, pool_rx) = bounded::<Vec<u8>>(CHANNEL_CHUNKS + 2);
     let reader = thread::Builder::new()
         .name("baton-lint-reader".into())
-        .spawn(move || read_chunks(src, max_line, &tx, &pool_rx))?;
+        .spawn(move || {
+            read_chunks(
+                src,
+                max_line,
+                &mut ChannelSink {
+                    tx: &tx,
+                    pool: &pool_rx,
+                },
+            )
+        })?;
     loop {
         let chunk = match rx.recv_timeout(Duration::from_millis(100)) {
             Ok(c) => c,
@@ -267,6 +300,22 @@ where
         Ok(Err(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(ReadStats::default()),
         Ok(Err(e)) => Err(e),
         Err(_) => Err(io::Error::other("reader thread panicked")),
+    }
+}
+
+/// Like [`stream`], but in the calling thread: for readers that cannot move to another thread.
+pub fn stream_here<R: Read, F: FnMut(&Chunk) -> bool>(
+    src: R,
+    max_line: usize,
+    consume: F,
+) -> io::Result<ReadStats> {
+    let mut sink = DirectSink {
+        consume,
+        stopped: false,
+    };
+    match read_chunks(src, max_line, &mut sink) {
+        Err(e) if sink.stopped && e.kind() == io::ErrorKind::BrokenPipe => Ok(ReadStats::default()),
+        r => r,
     }
 }
 
@@ -303,6 +352,19 @@ mod tests {
         assert_eq!(l[0].0.len(), 100);
         assert_eq!(l[1], ("short".into(), 5001));
         assert_eq!(s.truncated_lines, 1);
+    }
+
+    #[test]
+    fn the_same_thread_path_gives_the_same_lines() {
+        let input = b"a\nbb\r\nccc".repeat(50_000);
+        let (threaded, _) = lines_of(&input, 1 << 20);
+        let mut here = Vec::new();
+        stream_here(std::io::Cursor::new(&input), 1 << 20, |c| {
+            for_each_line(c, |l| here.push((l.text.into_owned(), l.offset)));
+            true
+        })
+        .unwrap();
+        assert_eq!(threaded, here);
     }
 
     #[test]

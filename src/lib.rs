@@ -6,6 +6,7 @@
 //! [`rules`], stateful windows, grouping → [`finding::Finding`]) → [`report`] (formats, through
 //! [`redact`]). [`check`] wires one input through that path; [`cmd`] holds the subcommands.
 
+pub mod batch;
 pub mod c1z;
 pub mod check;
 pub mod cli;

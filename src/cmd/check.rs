@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 
 use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
-use crate::check::{InputResult, ReadOptions, lint_reader};
+use crate::batch::{self, BatchOptions, Unit};
+use crate::check::{ReadOptions, lint_reader};
 use crate::cli::{CheckArgs, ColorChoice};
 use crate::config::{self, Config};
 use crate::finding::Finding;
@@ -73,34 +74,6 @@ pub struct Outcome {
     pub stopped: bool,
 }
 
-fn notices_for(path: &str, r: &InputResult) -> Vec<String> {
-    let mut n = Vec::new();
-    if r.stats.zap_events() > 0 && !r.baton_seen {
-        n.push(format!(
-            "{path}: does not look like a baton connector log (zap lines, but none of baton's messages); rules may not apply"
-        ));
-    }
-    if r.stats.truncated_lines > 0 {
-        n.push(format!(
-            "{path}: {} line(s) longer than --max-line-bytes were cut for matching",
-            r.stats.truncated_lines
-        ));
-    }
-    if r.stats.lossy_lines > 0 {
-        n.push(format!(
-            "{path}: {} line(s) were not valid UTF-8 and were decoded lossily",
-            r.stats.lossy_lines
-        ));
-    }
-    if r.stats.overflowed_findings > 0 {
-        n.push(format!(
-            "{path}: {} match(es) were folded into existing findings because a rule reached its cap of distinct findings",
-            r.stats.overflowed_findings
-        ));
-    }
-    n
-}
-
 /// The sinks of a run: the main format on stdout (unless `-q`), plus every `--output`.
 pub fn build_sinks(args: &CheckArgs) -> Result<Vec<Sink>> {
     let format = args.format.unwrap_or(Format::Full);
@@ -153,117 +126,180 @@ pub fn build_sinks(args: &CheckArgs) -> Result<Vec<Sink>> {
     Ok(sinks)
 }
 
-/// Lints every input in order, streaming findings to `sinks` as they fire.
+fn absorb(o: &mut Outcome, unit: Unit) {
+    match unit.outcome {
+        Ok(d) => {
+            o.notices.extend(d.notices);
+            if let Some(ov) = d.overview {
+                o.overviews.push((unit.name, ov));
+            }
+            o.stats.merge(&d.stats);
+            o.findings.extend(d.findings);
+        }
+        Err(e) if e.contains("consumer stopped") || e.contains("Broken pipe") => o.stopped = true,
+        Err(e) => {
+            eprintln!("baton-lint: {}: {e}", unit.name);
+            o.had_error = true;
+        }
+    }
+}
+
+/// Hands a finding to every sink; a closed stdout stops the run.
+fn to_sinks(sinks: &mut [Sink], sink_err: &mut Option<io::Error>, f: &Finding) -> io::Result<()> {
+    for s in sinks.iter_mut() {
+        if let Err(e) = s.finding(f) {
+            s.failed = true;
+            if s.dest == "stdout" && e.kind() == io::ErrorKind::BrokenPipe {
+                return Err(e);
+            }
+            sink_err.get_or_insert(io::Error::new(e.kind(), format!("{}: {e}", s.dest)));
+        }
+    }
+    Ok(())
+}
+
+fn progress_bar(args: &CheckArgs, total: usize) -> Option<indicatif::ProgressBar> {
+    if args.quiet || total < 2 || !io::stderr().is_terminal() {
+        return None;
+    }
+    let pb = indicatif::ProgressBar::new(total as u64);
+    let style =
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} inputs, {msg} [{elapsed}]")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    pb.set_style(style);
+    Some(pb)
+}
+
+/// Lints every input in input order, streaming findings to `sinks` as they fire. Several
+/// files with `-j` > 1 are linted in parallel; their findings are then written in input order.
 pub fn lint_inputs(
     cfg: &Config,
     args: &CheckArgs,
     inputs: Vec<Input>,
     sinks: &mut [Sink],
 ) -> Outcome {
-    let read_opts = ReadOptions {
+    let read = ReadOptions {
         max_line_bytes: args.max_line_bytes.max(1),
+    };
+    let opts = BatchOptions {
+        read,
+        max_c1z_bytes: args.max_c1z_bytes,
     };
     let stdin_name = args
         .stdin_filename
         .clone()
         .unwrap_or_else(|| "-".to_string());
-    let mut o = Outcome::default();
-    for input in inputs {
-        let mut sink_err: Option<io::Error> = None;
-        let mut on_new = |f: &Finding| -> io::Result<()> {
-            for s in sinks.iter_mut() {
-                if let Err(e) = s.finding(f) {
-                    s.failed = true;
-                    if s.dest == "stdout" && e.kind() == io::ErrorKind::BrokenPipe {
-                        // A closed stdout ends the run quietly.
-                        return Err(e);
-                    }
-                    sink_err.get_or_insert(io::Error::new(e.kind(), format!("{}: {e}", s.dest)));
-                }
-            }
-            Ok(())
-        };
-        let (name, res) = match input {
-            Input::Path(p) if p == Path::new("-") => (
-                stdin_name.clone(),
-                lint_reader(&cfg.rules, io::stdin(), &stdin_name, read_opts, &mut on_new),
-            ),
-            Input::Path(p) if matches!(crate::c1z::sniff(&p), Ok(Some(_))) => {
-                lint_c1z_input(cfg, args, &p, &mut on_new, &mut o);
-                continue;
-            }
-            Input::Path(p) => {
-                let name = p.display().to_string();
-                let res = File::open(&p)
-                    .and_then(|f| lint_reader(&cfg.rules, f, &name, read_opts, &mut on_new));
-                (name, res)
-            }
-            Input::Stream(name, r) => {
-                let res = lint_reader(&cfg.rules, r, &name, read_opts, &mut on_new);
-                (name, res)
-            }
-        };
-        if let Some(e) = sink_err {
-            eprintln!("baton-lint: {e}");
-            o.had_error = true;
+    let glob = match batch::glob_set(&args.glob) {
+        Ok(g) => g,
+        Err(e) => {
+            eprintln!("baton-lint: --glob: {e}");
+            return Outcome {
+                had_error: true,
+                ..Outcome::default()
+            };
         }
-        match res {
-            Ok(r) => {
-                o.notices.extend(notices_for(&name, &r));
-                if r.overview.has_sync() {
-                    o.overviews.push((name.clone(), r.overview.clone()));
-                }
-                o.stats.merge(&r.stats);
-                o.findings.extend(r.findings);
-                if crate::input::interrupted() {
-                    o.notices
-                        .push(format!("{name}: interrupted; findings so far are reported"));
-                    o.stopped = true;
-                    break;
-                }
+    };
+    let mut o = Outcome::default();
+    let mut sink_err: Option<io::Error> = None;
+    // Directories are expanded up front; streams keep their place.
+    let mut work: Vec<Input> = Vec::new();
+    for input in inputs {
+        match input {
+            Input::Path(p) if p != Path::new("-") && p.is_dir() => work.extend(
+                batch::expand(&[p], glob.as_ref())
+                    .into_iter()
+                    .map(Input::Path),
+            ),
+            other => work.push(other),
+        }
+    }
+    let files: Vec<PathBuf> = work
+        .iter()
+        .filter_map(|i| match i {
+            Input::Path(p) if p != Path::new("-") => Some(p.clone()),
+            _ => None,
+        })
+        .collect();
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let pb = progress_bar(args, work.len());
+    if jobs > 1 && files.len() > 1 && files.len() == work.len() {
+        // Parallel batch: one task per file; results kept in input order.
+        let run = |p: &PathBuf| {
+            let units = batch::lint_path(&cfg.rules, p, opts, &mut |_| Ok(()));
+            if let Some(pb) = &pb {
+                pb.inc(1);
             }
-            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+            units
+        };
+        let results: Vec<Vec<Unit>> =
+            match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
+                Ok(pool) => pool.install(|| {
+                    use rayon::prelude::*;
+                    files.par_iter().map(run).collect()
+                }),
+                Err(_) => files.iter().map(run).collect(),
+            };
+        if let Some(pb) = &pb {
+            pb.finish_and_clear();
+        }
+        'out: for units in results {
+            for u in units {
+                if let Ok(d) = &u.outcome {
+                    for f in &d.findings {
+                        if to_sinks(sinks, &mut sink_err, f).is_err() {
+                            o.stopped = true;
+                            break 'out;
+                        }
+                    }
+                }
+                absorb(&mut o, u);
+            }
+        }
+    } else {
+        for input in work {
+            let mut on_new = |f: &Finding| to_sinks(sinks, &mut sink_err, f);
+            let units = match input {
+                Input::Path(p) if p == Path::new("-") => vec![batch::unit_of(
+                    &stdin_name,
+                    lint_reader(&cfg.rules, io::stdin(), &stdin_name, read, &mut on_new),
+                )],
+                Input::Path(p) => batch::lint_path(&cfg.rules, &p, opts, &mut on_new),
+                Input::Stream(name, r) => {
+                    vec![batch::unit_of(
+                        &name,
+                        lint_reader(&cfg.rules, r, &name, read, &mut on_new),
+                    )]
+                }
+            };
+            for u in units {
+                absorb(&mut o, u);
+            }
+            if let Some(pb) = &pb {
+                pb.inc(1);
+                pb.set_message(format!("{} findings", o.findings.len()));
+            }
+            if o.stopped {
+                break;
+            }
+            if crate::input::interrupted() {
+                o.notices
+                    .push("interrupted; findings so far are reported".to_string());
                 o.stopped = true;
                 break;
             }
-            Err(e) => {
-                eprintln!("baton-lint: {name}: {e}");
-                o.had_error = true;
-            }
         }
+        if let Some(pb) = &pb {
+            pb.finish_and_clear();
+        }
+    }
+    if let Some(e) = sink_err {
+        eprintln!("baton-lint: {e}");
+        o.had_error = true;
     }
     o
-}
-
-/// A `.c1z` input in a normal run: its findings stream like a log's.
-fn lint_c1z_input(
-    cfg: &Config,
-    args: &CheckArgs,
-    path: &Path,
-    on_new: &mut dyn FnMut(&Finding) -> io::Result<()>,
-    o: &mut Outcome,
-) {
-    let opts = crate::c1z::C1zOptions {
-        max_bytes: args.max_c1z_bytes,
-    };
-    match crate::c1z::lint_file(path, &cfg.rules, opts) {
-        Ok(l) => {
-            for f in &l.findings {
-                if on_new(f).is_err() {
-                    o.stopped = true;
-                }
-            }
-            o.notices.extend(l.notices);
-            if !l.overview.types.is_empty() {
-                o.overviews.push((path.display().to_string(), l.overview));
-            }
-            o.findings.extend(l.findings);
-        }
-        Err(e) => {
-            eprintln!("baton-lint: {}: {e}", path.display());
-            o.had_error = true;
-        }
-    }
 }
 
 /// Finishes every sink and writes the Markdown summary. Returns false if a write failed.
