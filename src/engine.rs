@@ -155,7 +155,7 @@ impl<'r> Engine<'r> {
             self.tick(t);
         }
         let rules = self.rules;
-        rules.prefilter(&ev.raw, &mut self.hits);
+        rules.prefilter(ev, &mut self.hits);
         let mut explained = false;
         let mut fallbacks = Vec::new();
         for (si, &(ri, slot)) in rules.slots().iter().enumerate() {

@@ -378,35 +378,37 @@ impl<'a> Event<'a> {
 }
 
 fn lookup_nested(json: &str, path: &str) -> Option<Value<'static>> {
-    let root: serde_json::Value = serde_json::from_str(json).ok()?;
-    let mut cur = &root;
-    let mut rest = path;
+    use std::collections::HashMap;
+    // Only the objects on the path are parsed, shallowly: values stay raw text.
+    let obj: HashMap<std::borrow::Cow<'_, str>, &RawValue> = serde_json::from_str(json).ok()?;
     // Keys inside nested objects may contain dots too: try the longest key first.
-    'outer: while !rest.is_empty() {
-        let obj = cur.as_object()?;
-        let mut end = rest.len();
-        loop {
-            if let Some(v) = obj.get(&rest[..end]) {
-                cur = v;
-                rest = rest.get(end + 1..).unwrap_or("");
-                continue 'outer;
-            }
-            // Header maps are canonicalised (`Retry-After`); accept any case.
-            if let Some((_, v)) = obj
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(&rest[..end]))
-            {
-                cur = v;
-                rest = rest.get(end + 1..).unwrap_or("");
-                continue 'outer;
-            }
-            match rest[..end].rfind('.') {
-                Some(d) => end = d,
-                None => return None,
-            }
+    let mut end = path.len();
+    loop {
+        let head = &path[..end];
+        let found = obj.get(head).or_else(|| {
+            obj.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(head))
+                .map(|(_, v)| v)
+        });
+        if let Some(raw) = found {
+            let rest = path.get(end + 1..).unwrap_or("");
+            let text = raw.get();
+            return if rest.is_empty() {
+                Some(match Value::from_json_text(text) {
+                    Value::Str(s) => Value::Str(Cow::Owned(s.into_owned())),
+                    Value::Json(j) => Value::Json(Cow::Owned(j.into_owned())),
+                    Value::Num(n) => Value::Num(n),
+                    Value::Bool(b) => Value::Bool(b),
+                    Value::Null => Value::Null,
+                })
+            } else if text.trim_start().starts_with('{') {
+                lookup_nested(text, rest)
+            } else {
+                None
+            };
         }
+        end = path[..end].rfind('.')?;
     }
-    Some(Value::from_serde(cur))
 }
 
 #[cfg(test)]

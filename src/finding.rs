@@ -85,6 +85,10 @@ impl Finding {
 
 /// Cuts `raw` to [`MAX_EVIDENCE_CHARS`] characters (and its first 8 lines), marking the cut.
 pub fn clip(raw: &str) -> String {
+    // The common case: one short line.
+    if raw.len() <= MAX_EVIDENCE_CHARS && memchr::memchr(b'\n', raw.as_bytes()).is_none() {
+        return raw.to_string();
+    }
     let mut out = String::new();
     for (i, l) in raw.lines().enumerate() {
         if i == 8 {

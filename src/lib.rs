@@ -16,6 +16,8 @@ pub mod context;
 pub mod engine;
 pub mod event;
 pub mod finding;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod input;
 pub mod overview;
 pub mod parse;

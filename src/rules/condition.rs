@@ -24,7 +24,8 @@ pub enum Cond {
 #[derive(Debug, Clone)]
 pub enum Pred {
     Contains(Vec<String>),
-    Regex(Regex),
+    /// The regex, and whether it has named groups (else `is_match` suffices).
+    Regex(Regex, bool),
     EqualsText(String),
     EqualsNum(f64),
     Exists(bool),
@@ -74,14 +75,14 @@ impl Cond {
         }
     }
 
-    /// Literals at least one of which occurs (ASCII case-insensitively) in the raw text of
-    /// every event this condition matches; `None` when no such set is known.
-    pub fn required_literals(&self) -> Option<Vec<String>> {
+    /// Literals at least one of which occurs (ASCII case-insensitively) in every event this
+    /// condition matches, each with the text it occurs in; `None` when no such set is known.
+    pub fn required_literals(&self) -> Option<Vec<Lit>> {
         match self {
             Cond::All(cs) => cs
                 .iter()
                 .filter_map(Cond::required_literals)
-                .max_by_key(|lits| lits.iter().map(String::len).min().unwrap_or(0)),
+                .max_by_key(|lits| lits.iter().map(|l| l.text.len()).min().unwrap_or(0)),
             Cond::Any(cs) => {
                 let mut out = Vec::new();
                 for c in cs {
@@ -89,6 +90,16 @@ impl Cond {
                 }
                 Some(out)
             }
+            // Panic events always start with one of these.
+            Cond::Kind(ks) if ks == &[EventKind::Panic] => Some(
+                ["panic: ", "fatal error: "]
+                    .map(|t| Lit {
+                        text: t.into(),
+                        place: Place::Msg,
+                        ci: false,
+                    })
+                    .to_vec(),
+            ),
             Cond::Not(_) | Cond::Level(_) | Cond::Kind(_) => None,
             Cond::Field { fields, pred } => {
                 let mut out = Vec::new();
@@ -101,13 +112,38 @@ impl Cond {
     }
 }
 
-/// Fields whose text is part of the raw line as written (modulo JSON escapes).
-fn value_in_raw(field: &str) -> bool {
-    !matches!(field, "level" | "kind" | "ts")
-        && (!context::DERIVED.contains(&field) || context::DERIVED_SUBSTRING.contains(&field))
+/// Which text of an event a prefilter literal is looked for in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Place {
+    /// The decoded `msg` (for text events the line itself).
+    Msg,
+    /// The decoded `error`.
+    Error,
+    /// The raw text of the event (keys, other fields, `raw` conditions).
+    Raw,
 }
 
-fn key_literal(field: &str) -> Option<Vec<String>> {
+/// A prefilter literal.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Lit {
+    pub text: String,
+    pub place: Place,
+    /// Comes from a case-insensitive regex: must be searched ignoring ASCII case.
+    pub ci: bool,
+}
+
+fn key_literal(field: &str) -> Option<Vec<Lit>> {
+    let raw = |t: &str| {
+        Some(vec![Lit {
+            text: t.to_string(),
+            place: Place::Raw,
+            ci: false,
+        }])
+    };
+    if field == "status_code" {
+        // The derived status code is read from `http.status_code` or `status_code`.
+        return raw("status_code");
+    }
     if matches!(
         field,
         "msg" | "error" | "raw" | "level" | "kind" | "ts" | "caller"
@@ -117,33 +153,77 @@ fn key_literal(field: &str) -> Option<Vec<String>> {
     }
     // The last dotted component appears as a JSON key in the raw text.
     let key = field.rsplit('.').next().unwrap_or(field);
-    literal_ok(key).then(|| vec![key.to_string()])
+    if literal_ok(key) { raw(key) } else { None }
 }
 
-fn field_literals(field: &str, pred: &Pred) -> Option<Vec<String>> {
-    match pred {
-        Pred::Contains(lits) if value_in_raw(field) => {
-            lits.iter().all(|l| literal_ok(l)).then(|| lits.clone())
-        }
-        Pred::EqualsText(s) if value_in_raw(field) && literal_ok(s) => Some(vec![s.clone()]),
-        Pred::Regex(re) if value_in_raw(field) => regex_literals(re.as_str()),
-        Pred::Exists(true) | Pred::Cmp(..) | Pred::EqualsNum(_) => key_literal(field),
-        _ => None,
+/// The places a field's text is found in: decoded msg / error, or the raw line.
+fn places(field: &str) -> Option<&'static [Place]> {
+    match field {
+        "msg" => Some(&[Place::Msg]),
+        "error" => Some(&[Place::Error]),
+        "level" | "kind" | "ts" => None,
+        // Derived from the error text (the line itself for text events).
+        f if context::DERIVED_SUBSTRING.contains(&f) => Some(&[Place::Error, Place::Msg]),
+        f if context::DERIVED.contains(&f) => None,
+        _ => Some(&[Place::Raw]),
     }
 }
 
-/// A literal is usable when JSON encoding cannot change it and it is long enough to help.
+fn field_literals(field: &str, pred: &Pred) -> Option<Vec<Lit>> {
+    let (texts, ci): (Vec<String>, bool) = match pred {
+        // zap writes whole numbers as digits: `"status_code":401`.
+        Pred::EqualsNum(n) if n.fract() == 0.0 && n.abs() >= 100.0 && n.abs() < 1e15 => {
+            return Some(vec![Lit {
+                text: format!("{}", *n as i64),
+                place: Place::Raw,
+                ci: false,
+            }]);
+        }
+        Pred::Exists(true) | Pred::Cmp(..) | Pred::EqualsNum(_) => return key_literal(field),
+        Pred::Contains(lits) => (lits.clone(), false),
+        Pred::EqualsText(s) => (vec![s.clone()], false),
+        Pred::Regex(re, _) => regex_literals(re.as_str())?,
+        _ => return None,
+    };
+    let places = places(field)?;
+    let mut out = Vec::new();
+    for place in places {
+        for t in &texts {
+            // The raw line of a JSON record holds field values escaped: only literals that
+            // escaping cannot change are looked for there (`raw` itself is searched as is).
+            let ok = match place {
+                Place::Raw if field != "raw" => literal_ok(t),
+                _ => t.len() >= 3,
+            };
+            if !ok {
+                return None;
+            }
+            out.push(Lit {
+                text: t.clone(),
+                place: *place,
+                ci,
+            });
+        }
+    }
+    Some(out)
+}
+
+/// A literal is usable in raw JSON when escaping cannot change it and it is long enough to help.
 fn literal_ok(l: &str) -> bool {
     l.len() >= 3
         && l.bytes()
             .all(|b| b.is_ascii() && !b.is_ascii_control() && !b"\"\\<>&".contains(&b))
 }
 
-/// Prefix literals every match of the regex starts with (regex-syntax's extractor).
-fn regex_literals(pattern: &str) -> Option<Vec<String>> {
+/// Prefix literals every match of the regex starts with (regex-syntax's extractor), and whether
+/// the regex is case-insensitive.
+fn regex_literals(pattern: &str) -> Option<(Vec<String>, bool)> {
     use regex_syntax::hir::literal::{ExtractKind, Extractor};
-    // A leading (?i) is dropped: the prefilter is case-insensitive anyway.
-    let pat = pattern.strip_prefix("(?i)").unwrap_or(pattern);
+    // A leading (?i) is dropped: those literals are then searched ignoring case.
+    let (pat, ci) = match pattern.strip_prefix("(?i)") {
+        Some(p) => (p, true),
+        None => (pattern, false),
+    };
     let hir = regex_syntax::Parser::new().parse(pat).ok()?;
     let mut ex = Extractor::new();
     ex.kind(ExtractKind::Prefix);
@@ -155,12 +235,12 @@ fn regex_literals(pattern: &str) -> Option<Vec<String>> {
     let mut out = Vec::new();
     for l in lits {
         let s = std::str::from_utf8(l.as_bytes()).ok()?;
-        if !literal_ok(s) {
+        if s.len() < 3 {
             return None;
         }
         out.push(s.to_string());
     }
-    Some(out)
+    Some((out, ci))
 }
 
 fn value_text<'e>(ev: &'e Event<'_>, field: &str) -> Option<Cow<'e, str>> {
@@ -168,7 +248,11 @@ fn value_text<'e>(ev: &'e Event<'_>, field: &str) -> Option<Cow<'e, str>> {
         "msg" => Some(Cow::Borrowed(&ev.msg)),
         "error" => ev.error.as_deref().map(Cow::Borrowed),
         "raw" => Some(Cow::Borrowed(&ev.raw)),
-        _ => context::lookup(ev, field),
+        // A top-level field: borrowed, no allocation (the hot path).
+        _ => match ev.field(field) {
+            Some(v) => Some(v.as_text()),
+            None => context::lookup(ev, field),
+        },
     }
 }
 
@@ -179,10 +263,15 @@ fn eval_field(ev: &Event<'_>, field: &str, pred: &Pred, caps: &mut Captures) -> 
             value_text(ev, field).is_some_and(|v| lits.iter().any(|l| v.contains(l.as_str())))
         }
         Pred::EqualsText(s) => value_text(ev, field).is_some_and(|v| v == s.as_str()),
-        Pred::Regex(re) => {
+        Pred::Regex(re, false) => value_text(ev, field).is_some_and(|v| re.is_match(&v)),
+        Pred::Regex(re, true) => {
             let Some(v) = value_text(ev, field) else {
                 return false;
             };
+            // The capture engines are slower: most texts do not match, find that out first.
+            if !re.is_match(&v) {
+                return false;
+            }
             let Some(c) = re.captures(&v) else {
                 return false;
             };
@@ -216,19 +305,37 @@ mod tests {
 
     #[test]
     fn regex_prefix_literals() {
+        let lits = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert_eq!(
             regex_literals("next page token (unchanged|is the same)"),
-            Some(vec![
-                "next page token unchanged".into(),
-                "next page token is the same".into()
-            ])
+            Some((
+                lits(&["next page token unchanged", "next page token is the same"]),
+                false
+            ))
         );
         assert_eq!(
             regex_literals("(?i)too many requests"),
-            Some(vec!["too many requests".into()])
+            Some((lits(&["too many requests"]), true))
         );
         assert_eq!(regex_literals(r"\d+ requests"), None);
         assert_eq!(regex_literals("a|bc"), None);
+        let f = |field: &str, re: &str| {
+            field_literals(field, &Pred::Regex(regex::Regex::new(re).unwrap(), false))
+        };
+        assert!(
+            f("http.query", r#""(password|token)""#).is_none(),
+            "a quote may be escaped in a field's raw JSON"
+        );
+        assert_eq!(
+            f("raw", r#""(password|token)""#).map(|v| v.len()),
+            Some(2),
+            "but not in the raw text itself"
+        );
+        assert_eq!(
+            f("msg", r#""(password|token)""#).map(|v| v[0].place),
+            Some(Place::Msg),
+            "msg is decoded"
+        );
     }
 
     #[test]
@@ -240,10 +347,12 @@ mod tests {
                 pred: Pred::Contains(vec!["retrying operation".into()]),
             },
         ]);
-        assert_eq!(
-            c.required_literals(),
-            Some(vec!["retrying operation".into()])
-        );
+        let want = Lit {
+            text: "retrying operation".into(),
+            place: Place::Msg,
+            ci: false,
+        };
+        assert_eq!(c.required_literals(), Some(vec![want]));
         let any = Cond::Any(vec![c.clone(), Cond::Level(vec![Level::Error])]);
         assert_eq!(any.required_literals(), None);
     }

@@ -490,7 +490,8 @@ fn leaf(
                     .to_string();
                 cx.err(Some(r.span()), format!("invalid regex: {first}"))
             })?;
-        Pred::Regex(re)
+        let named = re.capture_names().flatten().next().is_some();
+        Pred::Regex(re, named)
     } else if let Some(v) = &s.equals {
         match v {
             toml::Value::String(t) => Pred::EqualsText(t.clone()),

@@ -143,6 +143,73 @@ pub enum Slot {
     Per,
 }
 
+/// One prefilter automaton: literals looked for in one text of the event.
+struct Scanner {
+    ac: AhoCorasick,
+    /// Pattern index → slot index.
+    slot: Vec<usize>,
+    /// Pattern index → the other patterns that are a prefix of it (they match at the same
+    /// place, and a leftmost-longest search reports only the longest).
+    prefixes: Vec<Vec<usize>>,
+    /// The patterns, for diagnostics.
+    texts: Vec<String>,
+}
+
+impl Scanner {
+    fn build(pats: Vec<(String, usize)>, ci: bool) -> Option<Scanner> {
+        if pats.is_empty() {
+            return None;
+        }
+        let ac = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(ci)
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(pats.iter().map(|(t, _)| t))
+            .ok()?;
+        let norm = |t: &str| {
+            if ci {
+                t.to_ascii_lowercase()
+            } else {
+                t.to_string()
+            }
+        };
+        let texts: Vec<String> = pats.iter().map(|(t, _)| t.clone()).collect();
+        let prefixes = texts
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let p = norm(p);
+                (0..texts.len())
+                    .filter(|&j| j != i && p.starts_with(&norm(&texts[j])))
+                    .collect()
+            })
+            .collect();
+        Some(Scanner {
+            ac,
+            slot: pats.into_iter().map(|(_, s)| s).collect(),
+            prefixes,
+            texts,
+        })
+    }
+
+    /// Marks the slot of every literal occurring in `text`. Each search restarts one byte after
+    /// the previous match's start, so every start position is visited (and the prefix table
+    /// covers shorter literals at the same position); unlike an overlapping scan this lets
+    /// aho-corasick use its fast prefilters.
+    fn scan(&self, text: &str, hits: &mut [bool]) {
+        let mut pos = 0;
+        while pos < text.len() {
+            let input = aho_corasick::Input::new(text).span(pos..text.len());
+            let Some(m) = self.ac.find(input) else { break };
+            let p = m.pattern().as_usize();
+            hits[self.slot[p]] = true;
+            for &q in &self.prefixes[p] {
+                hits[self.slot[q]] = true;
+            }
+            pos = m.start() + 1;
+        }
+    }
+}
+
 /// The active rules, in code order, with their prefilter.
 pub struct RuleSet {
     pub rules: Vec<Rule>,
@@ -150,9 +217,12 @@ pub struct RuleSet {
     slots: Vec<(usize, Slot)>,
     /// Slots with no usable literal: evaluated on every event.
     always: Vec<bool>,
-    ac: Option<AhoCorasick>,
-    /// Aho-Corasick pattern index → slot index.
-    pattern_slot: Vec<usize>,
+    /// Literals in the decoded msg, the decoded error, and the raw text (case-sensitive and
+    /// ASCII-case-insensitive). Short texts first: most rules key on the message.
+    msg: Option<Scanner>,
+    error: Option<Scanner>,
+    raw: Option<Scanner>,
+    raw_ci: Option<Scanner>,
 }
 
 impl RuleSet {
@@ -161,25 +231,23 @@ impl RuleSet {
         rules.sort_by(|a, b| a.code.cmp(&b.code));
         let mut slots = Vec::new();
         let mut always = Vec::new();
-        let mut patterns: Vec<String> = Vec::new();
-        let mut pattern_slot = Vec::new();
+        let (mut msg, mut error, mut raw, mut raw_ci) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for (ri, r) in rules.iter().enumerate() {
             if r.scope == Scope::C1z {
                 continue;
             }
             let mut conds: Vec<(Slot, &Cond)> = vec![(Slot::Main, &r.matcher)];
             if let Some(w) = &r.window {
-                if let Some(c) = &w.reset {
-                    conds.push((Slot::Reset, c));
-                }
-                if let Some(c) = &w.expect {
-                    conds.push((Slot::Expect, c));
-                }
-                if let Some(c) = &w.until {
-                    conds.push((Slot::Until, c));
-                }
-                if let Some(c) = &w.per {
-                    conds.push((Slot::Per, c));
+                for (slot, c) in [
+                    (Slot::Reset, &w.reset),
+                    (Slot::Expect, &w.expect),
+                    (Slot::Until, &w.until),
+                    (Slot::Per, &w.per),
+                ] {
+                    if let Some(c) = c {
+                        conds.push((slot, c));
+                    }
                 }
             }
             for (slot, cond) in conds {
@@ -189,32 +257,28 @@ impl RuleSet {
                     Some(lits) if !lits.is_empty() => {
                         always.push(false);
                         for l in lits {
-                            patterns.push(l);
-                            pattern_slot.push(si);
+                            let list = match (l.place, l.ci) {
+                                (condition::Place::Msg, _) => &mut msg,
+                                (condition::Place::Error, _) => &mut error,
+                                (condition::Place::Raw, false) => &mut raw,
+                                (condition::Place::Raw, true) => &mut raw_ci,
+                            };
+                            list.push((l.text, si));
                         }
                     }
                     _ => always.push(true),
                 }
             }
         }
-        let ac = if patterns.is_empty() {
-            None
-        } else {
-            AhoCorasickBuilder::new()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::Standard)
-                .build(&patterns)
-                .ok()
-        };
-        if ac.is_none() {
-            always.iter_mut().for_each(|a| *a = true);
-        }
         RuleSet {
             rules,
             slots,
             always,
-            ac,
-            pattern_slot,
+            // msg and error are short: ignoring case there costs little and keeps it simple.
+            msg: Scanner::build(msg, true),
+            error: Scanner::build(error, true),
+            raw: Scanner::build(raw, false),
+            raw_ci: Scanner::build(raw_ci, true),
         }
     }
 
@@ -228,15 +292,45 @@ impl RuleSet {
         &self.slots
     }
 
-    /// Marks in `hits` the slots that may match `raw` (always-slots included).
-    pub fn prefilter(&self, raw: &str, hits: &mut Vec<bool>) {
+    /// Marks in `hits` the slots that may match `ev` (always-slots included).
+    pub fn prefilter(&self, ev: &crate::event::Event<'_>, hits: &mut Vec<bool>) {
         hits.clear();
         hits.extend_from_slice(&self.always);
-        if let Some(ac) = &self.ac {
-            for m in ac.find_overlapping_iter(raw) {
-                hits[self.pattern_slot[m.pattern().as_usize()]] = true;
+        if let Some(s) = &self.msg {
+            s.scan(&ev.msg, hits);
+        }
+        if let (Some(s), Some(e)) = (&self.error, &ev.error) {
+            s.scan(e, hits);
+        }
+        if let Some(s) = &self.raw {
+            s.scan(&ev.raw, hits);
+        }
+        if let Some(s) = &self.raw_ci {
+            s.scan(&ev.raw, hits);
+        }
+    }
+
+    /// The prefilter's literals per place, for diagnostics (`(place, literal, rule code)`).
+    #[doc(hidden)]
+    pub fn prefilter_literals(&self) -> Vec<(&'static str, String, String)> {
+        let mut out = Vec::new();
+        for (name, sc) in [
+            ("msg", &self.msg),
+            ("error", &self.error),
+            ("raw", &self.raw),
+            ("raw-ci", &self.raw_ci),
+        ] {
+            if let Some(sc) = sc {
+                for (text, si) in sc.texts.iter().zip(&sc.slot) {
+                    out.push((
+                        name,
+                        text.clone(),
+                        self.rules[self.slots[*si].0].code.clone(),
+                    ));
+                }
             }
         }
+        out
     }
 
     /// Slots that are evaluated on every event (no literal found), for diagnostics.
@@ -254,5 +348,50 @@ impl RuleSet {
         self.rules
             .iter()
             .find(|r| r.code.eq_ignore_ascii_case(code_or_name) || r.name == code_or_name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hits(pats: &[&str], ci: bool, text: &str) -> Vec<usize> {
+        let sc = Scanner::build(
+            pats.iter()
+                .enumerate()
+                .map(|(i, p)| (p.to_string(), i))
+                .collect(),
+            ci,
+        )
+        .unwrap();
+        let mut h = vec![false; pats.len()];
+        sc.scan(text, &mut h);
+        h.iter()
+            .enumerate()
+            .filter(|(_, b)| **b)
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    #[test]
+    fn scanner_finds_overlapping_and_nested_literals() {
+        // nested (prefix), nested (inside), and partially overlapping literals
+        assert_eq!(
+            hits(
+                &["request complete", "request", "complete", "questco"],
+                false,
+                "HTTP request complete"
+            ),
+            vec![0, 1, 2]
+        );
+        assert_eq!(
+            hits(&["abc", "bcd", "cd"], false, "xxabcdxx"),
+            vec![0, 1, 2]
+        );
+        assert_eq!(
+            hits(&["Bearer ", "bear"], true, "auth: BEARER x"),
+            vec![0, 1]
+        );
+        assert_eq!(hits(&["zzz"], false, "abc"), Vec::<usize>::new());
     }
 }

@@ -172,7 +172,10 @@ fn render_into(
         match s {
             Seg::Lit(l) => out.push_str(l),
             Seg::Var { name, filter } => match get(name) {
-                Some(v) if !(in_section && v.is_empty()) => out.push_str(&apply(&v, *filter)),
+                Some(v) if !(in_section && v.is_empty()) => match filter {
+                    None => out.push_str(&v),
+                    Some(_) => out.push_str(&apply(&v, *filter)),
+                },
                 _ if in_section => return false,
                 _ => out.push('?'),
             },

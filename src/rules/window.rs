@@ -192,10 +192,13 @@ impl RepeatState {
     /// Records `value` in `scope`; returns where it was seen before, if it was.
     pub fn observe(&mut self, scope: &str, value: &str, mark: Mark) -> Option<Mark> {
         if !self.scopes.contains(scope) {
-            let cap = NonZeroUsize::new(SEEN_PER_SCOPE).expect("non-zero");
-            self.scopes.put(scope.to_string(), LruCache::new(cap));
+            // Grows on demand (most scopes see a few values); the cap is enforced below.
+            self.scopes.put(scope.to_string(), LruCache::unbounded());
         }
         let seen = self.scopes.get_mut(scope).expect("inserted above");
+        if seen.len() >= SEEN_PER_SCOPE {
+            seen.pop_lru();
+        }
         if let Some(prev) = seen.get(value) {
             let fresh = match (self.window, prev.ts, mark.ts) {
                 (Some(w), Some(a), Some(b)) => b.secs_since(a) <= w,

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# The throughput harness: generates a deterministic debug-level NDJSON log (examples/gen_log.rs,
+# seeded), then runs side by side, RUNS times each (best time, largest RSS):
+#   baton-lint on the file (-j 1), baton-lint from stdin, jq -c 'select(.level=="error")',
+#   rg -c with the rules' literals, cat FILE | wc -c, and 8 files with -j 1 vs -j 2.
+# Prints MB/s, lines/s, peak RSS (/usr/bin/time -v) and the ratios the targets are about.
+#
+#   bench/run.sh              # 1024 MB, 3 runs (a few minutes)
+#   bench/run.sh 200 1        # smaller
+#   bench/run.sh --smoke      # 20 MB, 1 run: seconds (CI)
+#   BENCH_8G=1 bench/run.sh   # also stream 8 x the file through stdin to compare peak RSS
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SIZE=${1:-1024}
+RUNS=${2:-3}
+if [ "$SIZE" = "--smoke" ]; then SIZE=20; RUNS=1; fi
+
+need() { command -v "$1" >/dev/null 2>&1 || { echo "installing $2"; (apt-get install -y -qq "$2" >/dev/null 2>&1 || (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq "$2" >/dev/null 2>&1)) || true; }; }
+need jq jq
+need rg ripgrep
+[ -x /usr/bin/time ] || need time time
+
+cargo build --release --quiet --example gen_log
+cargo build --release --quiet
+BL=target/release/baton-lint
+mkdir -p target/bench
+F=target/bench/gen-$SIZE.log
+[ -f "$F" ] || target/release/examples/gen_log "$F" "$SIZE" 2>/dev/null
+BYTES=$(stat -c %s "$F")
+LINES=$(wc -l < "$F")
+PARTS=target/bench/parts-$SIZE
+if [ ! -d "$PARTS" ]; then mkdir -p "$PARTS" && split -n l/8 -d "$F" "$PARTS/part-" && for p in "$PARTS"/part-*; do mv "$p" "$p.log"; done; fi
+
+# measure NAME CMD...: best wall time (s) and largest max RSS (KiB) over RUNS runs
+declare -A SECS KB
+measure() {
+  local name=$1; shift
+  local best="" rss=0
+  for _ in $(seq "$RUNS"); do
+    /usr/bin/time -f "%e %M" -o target/bench/.time bash -c "$*" > /dev/null 2>&1 || true
+    read -r s kb < <(tail -n 1 target/bench/.time)
+    if [ -z "$best" ] || awk "BEGIN{exit !($s < $best)}"; then best=$s; fi
+    [ "$kb" -gt "$rss" ] && rss=$kb
+  done
+  SECS[$name]=$best; KB[$name]=$rss
+}
+
+LIT='next page token|Too Many Requests|code = Unauthenticated|code = PermissionDenied|x509: |connection refused|no such host|does not have provisioner|provisioning is not enabled|ingest invariant|panic: '
+measure "baton-lint file -j1"  "$BL --isolated -q -j 1 $F"
+measure "baton-lint stdin"     "cat $F | $BL --isolated -q"
+measure "jq select level"      "jq -c 'select(.level==\"error\")' $F"
+measure "rg -c literals"       "rg -c '$LIT' $F"
+measure "cat | wc -c"          "cat $F | wc -c"
+measure "8 files -j1"          "$BL --isolated -q -j 1 $PARTS/*.log"
+measure "8 files -j2"          "$BL --isolated -q -j 2 $PARTS/*.log"
+if [ "${BENCH_8G:-0}" = 1 ]; then
+  measure "baton-lint stdin 8x"  "for i in 1 2 3 4 5 6 7 8; do cat $F; done | $BL --isolated -q"
+fi
+
+printf '\nbaton-lint %s, %s cores, %s\n' "$($BL --version | cut -d' ' -f2)" "$(nproc)" "$(uname -srm)"
+printf 'input: %s, %d bytes, %d lines (%.0f B/line)\n\n' "$F" "$BYTES" "$LINES" "$(awk "BEGIN{print $BYTES/$LINES}")"
+printf '%-24s %9s %10s %12s %10s\n' "run" "seconds" "MB/s" "lines/s" "peak RSS"
+for name in "baton-lint file -j1" "baton-lint stdin" "jq select level" "rg -c literals" "cat | wc -c" "8 files -j1" "8 files -j2" "baton-lint stdin 8x"; do
+  [ -n "${SECS[$name]:-}" ] || continue
+  mult=1; [ "$name" = "baton-lint stdin 8x" ] && mult=8
+  awk -v n="$name" -v s="${SECS[$name]}" -v b="$BYTES" -v l="$LINES" -v k="${KB[$name]}" -v m="$mult" \
+    'BEGIN{ if (s <= 0) s = 0.01; printf "%-24s %9.2f %10.1f %12.0f %7.1f MiB\n", n, s, b*m/1e6/s, l*m/s, k/1024 }'
+done
+awk -v a="${SECS[baton-lint file -j1]}" -v j="${SECS[jq select level]}" -v s="${SECS[baton-lint stdin]}" -v c="${SECS[cat | wc -c]}" \
+    -v p1="${SECS[8 files -j1]}" -v p2="${SECS[8 files -j2]}" 'BEGIN{
+  printf "\nratios: file vs jq %.1fx (target >= 10x); stdin vs cat|wc %.0f%% (target >= 70%%); 8 files -j2 vs -j1 %.2fx (target >= 1.8x)\n", j/a, 100*c/s, p1/p2 }'

@@ -1,0 +1,85 @@
+//! Entry points shared by the fuzz targets (`fuzz/`) and by `cargo test`, which replays the
+//! regression corpus in `tests/fuzz-regressions/` through the same functions.
+
+use std::sync::LazyLock;
+
+use crate::event::Event;
+use crate::parse::{Line, Parser};
+use crate::rules::{RuleSet, load_builtin, load_str, template::Template};
+
+static RULES: LazyLock<RuleSet> =
+    LazyLock::new(|| RuleSet::new(load_builtin().expect("built-in rules load")));
+
+fn check_span(ev: &Event<'_>, lines: u64) {
+    assert!(
+        ev.span.first_line >= 1
+            && ev.span.first_line <= ev.span.last_line
+            && ev.span.last_line <= lines,
+        "span {:?} outside 1..={lines}",
+        ev.span
+    );
+}
+
+/// Parses `data` line by line and lints it with every built-in rule.
+pub fn parse_and_lint(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let lines = text.split('\n').count() as u64;
+    let mut p = Parser::new();
+    let mut offset = 0;
+    for (i, l) in text.split('\n').enumerate() {
+        p.push(
+            Line {
+                text: l,
+                number: i as u64 + 1,
+                offset,
+            },
+            &mut |ev| check_span(ev, lines),
+        );
+        offset += l.len() as u64 + 1;
+    }
+    p.finish(&mut |ev| check_span(ev, lines));
+    assert_eq!(
+        p.stats.lines_by_kind.total(),
+        p.stats.lines,
+        "every line has a kind"
+    );
+    let _ = crate::check::lint_text(&RULES, &text, "fuzz");
+}
+
+/// Wraps `data` so it opens a pretty-printed JSON block, then a panic trace.
+pub fn multiline(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    parse_and_lint(format!("{{\n{text}\n}}").as_bytes());
+    parse_and_lint(format!("panic: boom\n\ngoroutine 1 [running]:\n{text}").as_bytes());
+}
+
+/// Loads `data` as a rule file; a rule that loads runs on a small sample.
+pub fn rule_loader(data: &[u8]) {
+    let Ok(src) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(rule) = load_str("fuzz.toml", src) {
+        let set = RuleSet::new(vec![rule]);
+        let sample = "{\"level\":\"error\",\"ts\":1.0,\"msg\":\"error running connector\",\"error\":\"rpc error: code = Unavailable desc = 429 Too Many Requests\"}\nplain text\n";
+        let _ = crate::check::lint_text(&set, sample, "fuzz");
+    }
+}
+
+/// Parses `data` as a message template and renders it.
+pub fn template(data: &[u8]) {
+    let Ok(src) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Ok(t) = Template::parse(src) {
+        let _ = t.render(&|n| (n.len() % 2 == 0).then(|| format!("<{n}>")));
+        let _ = t.names();
+    }
+}
+
+/// Redacts `data`; a second pass must change nothing.
+pub fn redact(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let once = crate::redact::redact(&text).into_owned();
+    let twice = crate::redact::redact(&once).into_owned();
+    assert_eq!(once, twice, "redaction is idempotent");
+}
