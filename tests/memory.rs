@@ -44,3 +44,43 @@ fn a_50_mb_line_stays_under_64_mib() {
     let kib = peak_rss_kib(&path);
     assert!(kib < 64 * 1024, "peak RSS {kib} KiB for a 50 MB line");
 }
+
+#[test]
+fn a_100_mb_line_stays_under_64_mib() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge-line.log");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    let chunk = vec![b'y'; 1 << 20];
+    for _ in 0..100 {
+        f.write_all(&chunk).unwrap();
+    }
+    f.write_all(b"\n").unwrap();
+    drop(f);
+    let kib = peak_rss_kib(&path);
+    assert!(kib < 64 * 1024, "peak RSS {kib} KiB for a 100 MB line");
+}
+
+#[test]
+fn a_million_distinct_keys_stay_under_64_mib() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("keys.log");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+    for i in 0..1_000_000u32 {
+        // Distinct errors (BL303's key) and distinct hosts (BL403/BL304 groups).
+        writeln!(
+            f,
+            r#"{{"level":"warn","ts":{},"msg":"retrying operation","error":"rpc error: code = Unavailable desc = connection refused\ndial tcp 10.{}.{}.{}:443: connect: connection refused","wait":1}}"#,
+            1000 + i / 100,
+            i >> 16,
+            (i >> 8) & 255,
+            i & 255
+        )
+        .unwrap();
+    }
+    drop(f);
+    let kib = peak_rss_kib(&path);
+    assert!(
+        kib < 64 * 1024,
+        "peak RSS {kib} KiB for 1,000,000 distinct keys"
+    );
+}
