@@ -93,6 +93,7 @@ pub struct Engine<'r> {
     group_counts: Vec<usize>,
     states: Vec<State>,
     hits: Vec<bool>,
+    scratch: String,
     caps: Captures,
     corr: Correlation,
     last_ts: Option<Timestamp>,
@@ -138,6 +139,7 @@ impl<'r> Engine<'r> {
             group_counts: vec![0; rules.rules.len()],
             states,
             hits: Vec::with_capacity(rules.slot_count()),
+            scratch: String::new(),
             caps: Vec::new(),
             corr: Correlation::default(),
             last_ts: None,
@@ -155,7 +157,7 @@ impl<'r> Engine<'r> {
             self.tick(t);
         }
         let rules = self.rules;
-        rules.prefilter(ev, &mut self.hits);
+        rules.prefilter(ev, &mut self.hits, &mut self.scratch);
         let mut explained = false;
         let mut fallbacks = Vec::new();
         for (si, &(ri, slot)) in rules.slots().iter().enumerate() {

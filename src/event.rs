@@ -314,7 +314,13 @@ pub struct Event<'a> {
     pub fields: Vec<(Cow<'a, str>, Value<'a>)>,
     /// The raw text of the event (all its lines, `\n`-joined, for multi-line events).
     pub raw: Cow<'a, str>,
+    /// Nested objects parsed for dotted lookups, so each is parsed once per event.
+    pub nested: NestedCache,
 }
+
+/// Parsed nested field values of one event: (field index, parsed JSON).
+#[derive(Clone, Debug, Default)]
+pub struct NestedCache(std::cell::RefCell<Vec<(usize, serde_json::Value)>>);
 
 impl<'a> Event<'a> {
     /// A plain text event for one line.
@@ -330,6 +336,7 @@ impl<'a> Event<'a> {
             error: None,
             fields: Vec::new(),
             raw: Cow::Borrowed(line),
+            nested: NestedCache::default(),
         }
     }
 
@@ -356,9 +363,21 @@ impl<'a> Event<'a> {
         while let Some(dot) = name[..cut].rfind('.') {
             cut = dot;
             let (head, rest) = (&name[..dot], &name[dot + 1..]);
-            if let Some(Value::Json(j)) = self.field(head) {
-                return lookup_nested(j, rest);
-            }
+            let Some(idx) = self.fields.iter().position(|(k, _)| k == head) else {
+                continue;
+            };
+            let Value::Json(j) = &self.fields[idx].1 else {
+                return None;
+            };
+            let mut cache = self.nested.0.borrow_mut();
+            let pos = match cache.iter().position(|(i, _)| *i == idx) {
+                Some(p) => p,
+                None => {
+                    cache.push((idx, serde_json::from_str(j).ok()?));
+                    cache.len() - 1
+                }
+            };
+            return descend(&cache[pos].1, rest);
         }
         None
     }
@@ -377,38 +396,31 @@ impl<'a> Event<'a> {
     }
 }
 
-fn lookup_nested(json: &str, path: &str) -> Option<Value<'static>> {
-    use std::collections::HashMap;
-    // Only the objects on the path are parsed, shallowly: values stay raw text.
-    let obj: HashMap<std::borrow::Cow<'_, str>, &RawValue> = serde_json::from_str(json).ok()?;
-    // Keys inside nested objects may contain dots too: try the longest key first.
-    let mut end = path.len();
-    loop {
-        let head = &path[..end];
-        let found = obj.get(head).or_else(|| {
-            obj.iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case(head))
-                .map(|(_, v)| v)
-        });
-        if let Some(raw) = found {
-            let rest = path.get(end + 1..).unwrap_or("");
-            let text = raw.get();
-            return if rest.is_empty() {
-                Some(match Value::from_json_text(text) {
-                    Value::Str(s) => Value::Str(Cow::Owned(s.into_owned())),
-                    Value::Json(j) => Value::Json(Cow::Owned(j.into_owned())),
-                    Value::Num(n) => Value::Num(n),
-                    Value::Bool(b) => Value::Bool(b),
-                    Value::Null => Value::Null,
-                })
-            } else if text.trim_start().starts_with('{') {
-                lookup_nested(text, rest)
-            } else {
-                None
-            };
+/// Descends into a parsed object along a dotted path. Keys inside nested objects may contain
+/// dots too (the longest key wins), and header maps are canonicalised (`Retry-After`), so keys
+/// match ignoring ASCII case.
+fn descend(root: &serde_json::Value, path: &str) -> Option<Value<'static>> {
+    let mut cur = root;
+    let mut rest = path;
+    'outer: while !rest.is_empty() {
+        let obj = cur.as_object()?;
+        let mut end = rest.len();
+        loop {
+            let key = &rest[..end];
+            let found = obj.get(key).or_else(|| {
+                obj.iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(key))
+                    .map(|(_, v)| v)
+            });
+            if let Some(v) = found {
+                cur = v;
+                rest = rest.get(end + 1..).unwrap_or("");
+                continue 'outer;
+            }
+            end = rest[..end].rfind('.')?;
         }
-        end = path[..end].rfind('.')?;
     }
+    Some(Value::from_serde(cur))
 }
 
 #[cfg(test)]

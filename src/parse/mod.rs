@@ -158,6 +158,7 @@ impl Parser {
                 error: None,
                 fields: Vec::new(),
                 raw: Cow::Borrowed(line.text),
+                nested: Default::default(),
             };
             if let Some(rec) = c.fields.and_then(|f| json::parse_record(f, false)) {
                 ev.error = rec.error;
@@ -202,6 +203,7 @@ impl Parser {
             error: rec.error,
             fields: rec.fields,
             raw: Cow::Borrowed(raw),
+            nested: Default::default(),
         };
         if ev.ts.is_some() {
             self.last_ts = ev.ts;

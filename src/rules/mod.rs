@@ -278,7 +278,15 @@ impl RuleSet {
             msg: Scanner::build(msg, true),
             error: Scanner::build(error, true),
             raw: Scanner::build(raw, false),
-            raw_ci: Scanner::build(raw_ci, true),
+            // Case-insensitive literals are searched, lowercased, in a lowercased copy of the
+            // line: the same result, but the search can use aho-corasick's fast prefilters.
+            raw_ci: Scanner::build(
+                raw_ci
+                    .into_iter()
+                    .map(|(t, s)| (t.to_ascii_lowercase(), s))
+                    .collect(),
+                false,
+            ),
         }
     }
 
@@ -292,8 +300,14 @@ impl RuleSet {
         &self.slots
     }
 
-    /// Marks in `hits` the slots that may match `ev` (always-slots included).
-    pub fn prefilter(&self, ev: &crate::event::Event<'_>, hits: &mut Vec<bool>) {
+    /// Marks in `hits` the slots that may match `ev` (always-slots included). `scratch` is a
+    /// reusable buffer.
+    pub fn prefilter(
+        &self,
+        ev: &crate::event::Event<'_>,
+        hits: &mut Vec<bool>,
+        scratch: &mut String,
+    ) {
         hits.clear();
         hits.extend_from_slice(&self.always);
         if let Some(s) = &self.msg {
@@ -306,7 +320,10 @@ impl RuleSet {
             s.scan(&ev.raw, hits);
         }
         if let Some(s) = &self.raw_ci {
-            s.scan(&ev.raw, hits);
+            scratch.clear();
+            scratch.push_str(&ev.raw);
+            scratch.make_ascii_lowercase();
+            s.scan(scratch, hits);
         }
     }
 
