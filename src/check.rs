@@ -170,6 +170,30 @@ impl<'r> Linter<'r> {
     }
 }
 
+/// Drives one input through a linter: `read` runs the chunker with the consumer it is given.
+fn drive(
+    rules: &RuleSet,
+    path: &str,
+    on_new: &mut dyn FnMut(&Finding) -> io::Result<()>,
+    read: impl FnOnce(&mut dyn FnMut(&input::Chunk) -> bool) -> io::Result<input::ReadStats>,
+) -> io::Result<InputResult> {
+    let mut linter = Linter::new(rules, path);
+    let mut sink_err: Option<io::Error> = None;
+    let stats = read(&mut |chunk| {
+        for f in linter.feed(chunk) {
+            if let Err(e) = on_new(&f) {
+                sink_err = Some(e);
+                return false;
+            }
+        }
+        true
+    });
+    if let Some(e) = sink_err {
+        return Err(e);
+    }
+    linter.finish(stats?, on_new)
+}
+
 /// Lints one input stream named `path` (a reader thread reads ahead). `on_new` sees each
 /// finding when it fires; an error from it (a closed output pipe) stops the input and is
 /// returned.
@@ -180,21 +204,9 @@ pub fn lint_reader<R: Read + Send + 'static>(
     opts: ReadOptions,
     on_new: &mut dyn FnMut(&Finding) -> io::Result<()>,
 ) -> io::Result<InputResult> {
-    let mut linter = Linter::new(rules, path);
-    let mut sink_err: Option<io::Error> = None;
-    let read = input::stream(src, opts.max_line_bytes, |chunk| {
-        for f in linter.feed(chunk) {
-            if let Err(e) = on_new(&f) {
-                sink_err = Some(e);
-                return false;
-            }
-        }
-        true
-    });
-    if let Some(e) = sink_err {
-        return Err(e);
-    }
-    linter.finish(read?, on_new)
+    drive(rules, path, on_new, |consume| {
+        input::stream(src, opts.max_line_bytes, consume)
+    })
 }
 
 /// [`lint_reader`] in the calling thread, for readers that cannot move (tar members).
@@ -205,21 +217,9 @@ pub fn lint_reader_here<R: Read>(
     opts: ReadOptions,
     on_new: &mut dyn FnMut(&Finding) -> io::Result<()>,
 ) -> io::Result<InputResult> {
-    let mut linter = Linter::new(rules, path);
-    let mut sink_err: Option<io::Error> = None;
-    let read = input::stream_here(src, opts.max_line_bytes, |chunk| {
-        for f in linter.feed(chunk) {
-            if let Err(e) = on_new(&f) {
-                sink_err = Some(e);
-                return false;
-            }
-        }
-        true
-    });
-    if let Some(e) = sink_err {
-        return Err(e);
-    }
-    linter.finish(read?, on_new)
+    drive(rules, path, on_new, |consume| {
+        input::stream_here(src, opts.max_line_bytes, consume)
+    })
 }
 
 /// Lints text in memory (tests, `baton-lint test`): all findings, no streaming.

@@ -181,29 +181,31 @@ pub fn derive(ev: &Event<'_>, name: &str) -> Option<String> {
 /// The exit status baton-sdk ≥ 0.25 uses for an error with this gRPC code (older SDKs always
 /// exit 1): the code's number, 2 (Unknown) when there is none.
 pub fn exit_status(wire_code: Option<&str>) -> u8 {
-    const CODES: [&str; 17] = [
-        "OK",
-        "Canceled",
-        "Unknown",
-        "InvalidArgument",
-        "DeadlineExceeded",
-        "NotFound",
-        "AlreadyExists",
-        "PermissionDenied",
-        "ResourceExhausted",
-        "FailedPrecondition",
-        "Aborted",
-        "OutOfRange",
-        "Unimplemented",
-        "Internal",
-        "Unavailable",
-        "DataLoss",
-        "Unauthenticated",
-    ];
     wire_code
-        .and_then(|c| CODES.iter().position(|x| *x == c))
+        .and_then(|c| GRPC_CODES.iter().position(|x| *x == c))
         .map_or(2, |i| i as u8)
 }
+
+/// gRPC status codes by number, as `rpc error: code = …` prints them.
+pub const GRPC_CODES: [&str; 17] = [
+    "OK",
+    "Canceled",
+    "Unknown",
+    "InvalidArgument",
+    "DeadlineExceeded",
+    "NotFound",
+    "AlreadyExists",
+    "PermissionDenied",
+    "ResourceExhausted",
+    "FailedPrecondition",
+    "Aborted",
+    "OutOfRange",
+    "Unimplemented",
+    "Internal",
+    "Unavailable",
+    "DataLoss",
+    "Unauthenticated",
+];
 
 /// A value by name as text: a field of the event (see [`Event::get`]) or a derived value.
 pub fn lookup<'e>(ev: &'e Event<'_>, name: &str) -> Option<Cow<'e, str>> {

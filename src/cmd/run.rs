@@ -14,25 +14,6 @@ use crate::config;
 
 /// What a connector's exit status means.
 pub fn explain_status(code: i32) -> String {
-    const NAMES: [&str; 17] = [
-        "OK",
-        "Canceled",
-        "Unknown",
-        "InvalidArgument",
-        "DeadlineExceeded",
-        "NotFound",
-        "AlreadyExists",
-        "PermissionDenied",
-        "ResourceExhausted",
-        "FailedPrecondition",
-        "Aborted",
-        "OutOfRange",
-        "Unimplemented",
-        "Internal",
-        "Unavailable",
-        "DataLoss",
-        "Unauthenticated",
-    ];
     let base = format!("the connector exited with status {code}");
     match code {
         1 => format!(
@@ -43,7 +24,7 @@ pub fn explain_status(code: i32) -> String {
         ),
         3..=16 => format!(
             "{base}: from baton-sdk v0.25 the exit status is the gRPC code of the error — {code} = {} (older SDKs exit 1 for every failure)",
-            NAMES[code as usize]
+            crate::context::GRPC_CODES[code as usize]
         ),
         137 => format!("{base}: killed by SIGKILL (128+9), most often the OOM killer"),
         c if c > 128 => format!("{base}: killed by signal {}", c - 128),

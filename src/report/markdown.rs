@@ -1,6 +1,6 @@
 //! The remediation table and sync overview as Markdown: the GitHub step summary (`--summary`).
 
-use super::{Summary, first_sentence, redacted, where_short};
+use super::{RemediationRow, Summary, remediation_rows, where_short};
 use crate::overview::progress;
 
 fn cell(s: &str) -> String {
@@ -18,21 +18,12 @@ pub fn markdown_summary(s: &Summary<'_>) -> String {
     } else {
         out.push_str("| Severity | Rule | Symptom | Likely cause | Fix | Count | Where |\n");
         out.push_str("| --- | --- | --- | --- | --- | ---: | --- |\n");
-        let mut order: Vec<_> = s.findings.iter().collect();
-        order.sort_by(|a, b| {
-            (std::cmp::Reverse(a.severity), &a.code, a.line).cmp(&(
-                std::cmp::Reverse(b.severity),
-                &b.code,
-                b.line,
-            ))
-        });
-        for f in order {
-            let f = redacted(f);
-            let (cause, fix) = s
-                .rules
-                .find(&f.code)
-                .map(|r| (first_sentence(&r.cause), first_sentence(&r.fix)))
-                .unwrap_or_default();
+        for RemediationRow {
+            finding: f,
+            cause,
+            fix,
+        } in remediation_rows(s)
+        {
             out.push_str(&format!(
                 "| {} | `{}` {} | {} | {} | {} | {} | `{}` |\n",
                 f.severity,

@@ -144,6 +144,43 @@ pub fn first_sentence(md: &str) -> String {
     para[..end].trim_end_matches(':').to_string()
 }
 
+/// One row of the remediation table (shared by `table` and the Markdown summary).
+pub struct RemediationRow {
+    /// The finding, redacted.
+    pub finding: Finding,
+    /// The rule's likely cause and fix, one sentence each.
+    pub cause: String,
+    pub fix: String,
+}
+
+/// The remediation table's rows: most severe first, then by rule, path and line.
+pub fn remediation_rows(s: &Summary<'_>) -> Vec<RemediationRow> {
+    let mut order: Vec<&Finding> = s.findings.iter().collect();
+    order.sort_by(|a, b| {
+        (std::cmp::Reverse(a.severity), &a.code, &a.path, a.line).cmp(&(
+            std::cmp::Reverse(b.severity),
+            &b.code,
+            &b.path,
+            b.line,
+        ))
+    });
+    order
+        .into_iter()
+        .map(|f| {
+            let (cause, fix) = s
+                .rules
+                .find(&f.code)
+                .map(|r| (first_sentence(&r.cause), first_sentence(&r.fix)))
+                .unwrap_or_default();
+            RemediationRow {
+                finding: redacted(f),
+                cause,
+                fix,
+            }
+        })
+        .collect()
+}
+
 /// `path:line` (and the last line when the finding repeats).
 pub fn where_short(f: &Finding) -> String {
     if f.last_line > f.line {

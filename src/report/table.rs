@@ -6,7 +6,9 @@ use std::io::{self, Write};
 
 use comfy_table::{Cell, ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 
-use super::{ReportOptions, Reporter, Summary, first_sentence, redacted, where_short, write_stats};
+use super::{
+    RemediationRow, ReportOptions, Reporter, Summary, remediation_rows, where_short, write_stats,
+};
 use crate::finding::Finding;
 use crate::overview::{Overview, progress};
 
@@ -118,16 +120,8 @@ impl Reporter for TableReporter {
     }
 
     fn finish(&mut self, out: &mut dyn Write, s: &Summary<'_>) -> io::Result<()> {
-        let mut order: Vec<&Finding> = s.findings.iter().collect();
-        order.sort_by(|a, b| {
-            (std::cmp::Reverse(a.severity), &a.code, &a.path, a.line).cmp(&(
-                std::cmp::Reverse(b.severity),
-                &b.code,
-                &b.path,
-                b.line,
-            ))
-        });
-        if order.is_empty() {
+        let rows = remediation_rows(s);
+        if rows.is_empty() {
             writeln!(out, "No known failures found in {} lines.", s.stats.lines)?;
         } else {
             let mut t = self.table();
@@ -140,13 +134,12 @@ impl Reporter for TableReporter {
                 "Count",
                 "Where",
             ]);
-            for f in order {
-                let f = redacted(f);
-                let (cause, fix) = s
-                    .rules
-                    .find(&f.code)
-                    .map(|r| (first_sentence(&r.cause), first_sentence(&r.fix)))
-                    .unwrap_or_default();
+            for RemediationRow {
+                finding: f,
+                cause,
+                fix,
+            } in rows
+            {
                 t.add_row(vec![
                     Cell::new(f.severity.as_str()),
                     Cell::new(format!("{} {}", f.code, f.name)),
