@@ -44,7 +44,7 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         ),
         // Bearer / Basic credentials anywhere.
         p(
-            r"(?i)(?P<k>\b(?:bearer|basic)\s+)[A-Za-z0-9\-._~+/]{8,}=*",
+            r"(?i)(?P<k>\b(?:bearer|basic)\s+)[A-Za-z0-9\-._~+/]{8,}[A-Za-z0-9\-._~+/=]*",
             "${k}REDACTED",
         ),
         // JSON fields with secret names: "client_secret":"x" (value may hold escapes).
