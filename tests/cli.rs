@@ -475,3 +475,88 @@ fn sigint_on_a_live_pipe_reports_what_is_known_and_exits_by_findings() {
         assert!(text.contains("Found 1 finding(s)"), "{text}");
     }
 }
+
+fn run_in(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn config_file_is_found_upwards_and_selection_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("a/b");
+    std::fs::create_dir_all(&sub).unwrap();
+    let demo = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/demo/failing-sync.log");
+    // Default: BL101 (error) and BL301 (warning).
+    let (code, out, _) = run_in(&sub, &["--format", "concise", demo]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains(" error BL101 ") && out.contains(" warning BL301 "),
+        "{out}"
+    );
+    // baton-lint.toml two levels up: BL301 off, BL101 demoted to a warning, fail only on errors.
+    std::fs::write(
+        dir.path().join("baton-lint.toml"),
+        "fail-on = \"error\"\n[severity]\nBL301 = \"off\"\nBL101 = \"warning\"\n",
+    )
+    .unwrap();
+    let (code, out, err) = run_in(&sub, &["--format", "concise", demo]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains(" warning BL101 ") && !out.contains("BL301"),
+        "{out}"
+    );
+    // --isolated ignores it; selection by prefix, name and category.
+    let (_, out, _) = run_in(
+        &sub,
+        &["--isolated", "--format", "concise", "--select", "BL3", demo],
+    );
+    assert!(out.contains("BL301") && !out.contains("BL101"), "{out}");
+    let (_, out, _) = run_in(
+        &sub,
+        &[
+            "--isolated",
+            "--format",
+            "concise",
+            "--select",
+            "pagination",
+            "--extend-select",
+            "rate-limit-storm",
+            demo,
+        ],
+    );
+    assert!(out.contains("BL301") && out.contains("BL101"), "{out}");
+    let (_, out, _) = run_in(
+        &sub,
+        &[
+            "--isolated",
+            "--format",
+            "concise",
+            "--ignore",
+            "repeated-page-token",
+            demo,
+        ],
+    );
+    assert!(out.contains("BL301") && !out.contains("BL101"), "{out}");
+    // A bad config file names file, line and column.
+    std::fs::write(
+        dir.path().join("baton-lint.toml"),
+        "fail-on = \"error\"\nbogus = 1\n",
+    )
+    .unwrap();
+    let (code, _, err) = run_in(&sub, &["--format", "concise", demo]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("baton-lint.toml:2:1") && err.contains("unknown field"),
+        "{err}"
+    );
+}
