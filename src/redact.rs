@@ -116,11 +116,16 @@ pub fn redact(text: &str) -> Cow<'_, str> {
 /// Page tokens and cursors are not credentials (and BL101 must show them): a key naming
 /// a page, cursor or next token, or the SDK's `next page token unchanged (token=…` text.
 fn is_pagination(key: &str, before: &str) -> bool {
+    // Only keyed patterns (`name=value`, `"name": "value"`) can be page tokens; a bare secret
+    // shape (a Slack or GitHub token, a JWT) is redacted wherever it stands.
+    if key.is_empty() {
+        return false;
+    }
     let k = key.to_ascii_lowercase();
     k.contains("page")
         || k.contains("cursor")
         || k.contains("next")
-        || before.ends_with("unchanged (")
+        || (k == "token=" && before.ends_with("unchanged ("))
 }
 
 /// True when `text` holds something [`redact`] would replace.
@@ -191,6 +196,13 @@ mod tests {
         assert_eq!(v["client_secret"], "REDACTED");
         assert_eq!(v["token"], "REDACTED");
         let clean = r#"{"msg":"next page token unchanged (token=eyJwYWdlIjoyfQ==, type=user)"}"#;
+        // …but a real secret shape after that text is still a secret.
+        let slack = "next page token unchanged (xoxr-1234567890-abcdefghij";
+        assert!(
+            !redact(slack).contains("xoxr-1234567890"),
+            "{}",
+            redact(slack)
+        );
         assert_eq!(redact(clean), clean);
         assert!(matches!(redact("Syncing resources..."), Cow::Borrowed(_)));
     }
