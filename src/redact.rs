@@ -89,9 +89,24 @@ pub fn redact(text: &str) -> Cow<'_, str> {
     if !hits.matched_any() {
         return Cow::Borrowed(text);
     }
+    // One replacement can uncover another (a key pattern sees different text once a token
+    // inside it is gone): repeat until nothing changes, so redacting twice changes nothing.
+    let mut out = redact_pass(text);
+    for _ in 0..3 {
+        let next = redact_pass(&out);
+        if next == out {
+            break;
+        }
+        out = next;
+    }
+    Cow::Owned(out)
+}
+
+/// One pass of every pattern over `text`.
+fn redact_pass(text: &str) -> String {
     let mut out = text.to_string();
-    for (i, p) in PATTERNS.iter().enumerate() {
-        if !(hits.matched(i) || p.re.is_match(&out)) {
+    for p in PATTERNS.iter() {
+        if !p.re.is_match(&out) {
             continue;
         }
         let src = out.clone();
@@ -110,7 +125,7 @@ pub fn redact(text: &str) -> Cow<'_, str> {
             })
             .into_owned();
     }
-    Cow::Owned(out)
+    out
 }
 
 /// Page tokens and cursors are not credentials (and BL101 must show them): a key naming
