@@ -20,8 +20,6 @@ pub struct Chunk {
     pub data: Vec<u8>,
     /// Byte offset of `data[0]` in the input.
     pub offset: u64,
-    /// The last line of this chunk was cut at the line cap.
-    pub truncated_last: bool,
 }
 
 /// What the reader saw besides the lines themselves.
@@ -89,19 +87,13 @@ fn take_from(sink: &mut dyn ChunkSink, init: &[u8]) -> Vec<u8> {
     v
 }
 
-fn send(
-    sink: &mut dyn ChunkSink,
-    buf: &mut Vec<u8>,
-    offset: &mut u64,
-    truncated_last: bool,
-) -> io::Result<()> {
+fn send(sink: &mut dyn ChunkSink, buf: &mut Vec<u8>, offset: &mut u64) -> io::Result<()> {
     let fresh = sink.buffer();
     let data = std::mem::replace(buf, fresh);
     let len = data.len() as u64;
     sink.send(Chunk {
         data,
         offset: *offset,
-        truncated_last,
     })?;
     *offset += len;
     Ok(())
@@ -149,12 +141,12 @@ pub fn read_chunks(
         if let Some(p) = memchr::memrchr(b'\n', &buf) {
             let rest = take_from(sink, &buf[p + 1..]);
             buf.truncate(p + 1);
-            send(sink, &mut buf, &mut offset, false)?;
+            send(sink, &mut buf, &mut offset)?;
             buf = rest;
         }
     }
     if !buf.is_empty() {
-        send(sink, &mut buf, &mut offset, false)?;
+        send(sink, &mut buf, &mut offset)?;
     }
     Ok(stats)
 }
@@ -181,7 +173,6 @@ fn cut_long_lines(
                 sink.send(Chunk {
                     data,
                     offset: *offset + seg_start as u64,
-                    truncated_last: false,
                 })?;
             }
             let mut cut = take_from(sink, &buf[start..start + max]);
@@ -189,7 +180,6 @@ fn cut_long_lines(
             sink.send(Chunk {
                 data: cut,
                 offset: *offset + start as u64,
-                truncated_last: true,
             })?;
             stats.truncated_lines += 1;
             seg_start = end.map_or(buf.len(), |e| e + 1);

@@ -143,11 +143,6 @@ fn is_pagination(key: &str, before: &str) -> bool {
         || (k == "token=" && before.ends_with("unchanged ("))
 }
 
-/// True when `text` holds something [`redact`] would replace.
-pub fn has_secret(text: &str) -> bool {
-    ANY.is_match(text)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

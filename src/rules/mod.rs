@@ -151,8 +151,6 @@ struct Scanner {
     /// Pattern index → the other patterns that are a prefix of it (they match at the same
     /// place, and a leftmost-longest search reports only the longest).
     prefixes: Vec<Vec<usize>>,
-    /// The patterns, for diagnostics.
-    texts: Vec<String>,
 }
 
 impl Scanner {
@@ -187,7 +185,6 @@ impl Scanner {
             ac,
             slot: pats.into_iter().map(|(_, s)| s).collect(),
             prefixes,
-            texts,
         })
     }
 
@@ -325,39 +322,6 @@ impl RuleSet {
             scratch.make_ascii_lowercase();
             s.scan(scratch, hits);
         }
-    }
-
-    /// The prefilter's literals per place, for diagnostics (`(place, literal, rule code)`).
-    #[doc(hidden)]
-    pub fn prefilter_literals(&self) -> Vec<(&'static str, String, String)> {
-        let mut out = Vec::new();
-        for (name, sc) in [
-            ("msg", &self.msg),
-            ("error", &self.error),
-            ("raw", &self.raw),
-            ("raw-ci", &self.raw_ci),
-        ] {
-            if let Some(sc) = sc {
-                for (text, si) in sc.texts.iter().zip(&sc.slot) {
-                    out.push((
-                        name,
-                        text.clone(),
-                        self.rules[self.slots[*si].0].code.clone(),
-                    ));
-                }
-            }
-        }
-        out
-    }
-
-    /// Slots that are evaluated on every event (no literal found), for diagnostics.
-    pub fn unfiltered(&self) -> Vec<(String, Slot)> {
-        self.slots
-            .iter()
-            .zip(&self.always)
-            .filter(|(_, a)| **a)
-            .map(|((r, s), _)| (self.rules[*r].code.clone(), *s))
-            .collect()
     }
 
     /// Looks a rule up by code or name.
