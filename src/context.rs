@@ -210,7 +210,7 @@ pub const GRPC_CODES: [&str; 17] = [
 /// A value by name as text: a field of the event (see [`Event::get`]) or a derived value.
 pub fn lookup<'e>(ev: &'e Event<'_>, name: &str) -> Option<Cow<'e, str>> {
     if let Some(v) = ev.get(name) {
-        return Some(Cow::Owned(v.as_text().into_owned()));
+        return Some(v.into_text());
     }
     derive(ev, name).map(Cow::Owned)
 }

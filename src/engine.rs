@@ -3,6 +3,7 @@
 //! one finding (by the rule's `group` template). A light correlation context (the sync step,
 //! the last gRPC call) fills in what a failing line does not say itself.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use indexmap::IndexMap;
@@ -11,7 +12,7 @@ use crate::context;
 use crate::event::{Event, Timestamp};
 use crate::finding::{Finding, clip, fnv1a};
 use crate::rules::window::{AbsenceState, CountOutcome, CountState, Mark, RatioState, RepeatState};
-use crate::rules::{Captures, Rule, RuleSet, Slot, WindowKind};
+use crate::rules::{Captures, Rule, RuleSet, Slot, SlotHit, WindowKind};
 
 /// Distinct findings kept per rule per input; beyond it matches are counted into the last one.
 const MAX_GROUPS_PER_RULE: usize = 1000;
@@ -94,7 +95,9 @@ pub struct Engine<'r> {
     states: Vec<State>,
     hits: Vec<bool>,
     scratch: String,
-    caps: Captures,
+    passed: Vec<SlotHit>,
+    key_buf: String,
+    scope_buf: String,
     corr: Correlation,
     last_ts: Option<Timestamp>,
     /// Matches folded into an existing finding because a rule hit its group cap.
@@ -140,7 +143,9 @@ impl<'r> Engine<'r> {
             states,
             hits: Vec::with_capacity(rules.slot_count()),
             scratch: String::new(),
-            caps: Vec::new(),
+            passed: Vec::new(),
+            key_buf: String::new(),
+            scope_buf: String::new(),
             corr: Correlation::default(),
             last_ts: None,
             overflowed: 0,
@@ -151,100 +156,81 @@ impl<'r> Engine<'r> {
 
     /// Runs every rule on one event. Findings opened by it are reported by [`Engine::drain_new`].
     pub fn on_event(&mut self, ev: &Event<'_>) {
+        self.on_event_with(ev, None);
+    }
+
+    /// [`Engine::on_event`] with the event's condition results already computed (by
+    /// [`RuleSet::evaluate`], possibly on another thread).
+    pub fn on_event_with(&mut self, ev: &Event<'_>, pre: Option<&[SlotHit]>) {
         self.corr.update(ev);
         if let Some(t) = ev.ts {
             self.last_ts = Some(t);
             self.tick(t);
         }
         let rules = self.rules;
-        rules.prefilter(ev, &mut self.hits, &mut self.scratch);
+        let mut passed = std::mem::take(&mut self.passed);
+        passed.clear();
+        match pre {
+            Some(p) => passed.extend_from_slice(p),
+            None => rules.evaluate(ev, &mut self.hits, &mut self.scratch, &mut passed),
+        }
         let mut explained = false;
         let mut fallbacks = Vec::new();
-        for (si, &(ri, slot)) in rules.slots().iter().enumerate() {
-            if !self.hits[si] {
-                continue;
-            }
+        for hit in &passed {
+            let (ri, slot) = rules.slots()[hit.slot];
             let rule = &rules.rules[ri];
             let w = rule.window.as_ref();
             match slot {
-                Slot::Reset => {
-                    let c = w
-                        .and_then(|w| w.reset.as_ref())
-                        .expect("reset slot has a reset condition");
-                    if c.eval(ev, &mut Vec::new()) {
-                        match &mut self.states[ri] {
-                            State::Count(s) => s.reset(),
-                            State::Repeat(s) => s.reset(),
-                            _ => {}
-                        }
-                    }
-                }
+                Slot::Reset => match &mut self.states[ri] {
+                    State::Count(s) => s.reset(),
+                    State::Repeat(s) => s.reset(),
+                    _ => {}
+                },
                 Slot::Expect => {
                     let w = w.expect("expect slot has a window");
-                    let c = w
-                        .expect
-                        .as_ref()
-                        .expect("expect slot has an expect condition");
-                    let mut caps = Vec::new();
-                    if c.eval(ev, &mut caps) {
-                        let key = self.key_of(w, &caps, ev);
-                        if let State::Absence(s) = &mut self.states[ri] {
-                            s.expect(&key);
-                        }
+                    let key = self.key_of(w, &hit.caps, ev);
+                    if let State::Absence(s) = &mut self.states[ri] {
+                        s.expect(&key);
                     }
                 }
                 Slot::Per => {
                     let w = w.expect("per slot has a window");
-                    let c = w.per.as_ref().expect("per slot has a per condition");
-                    let mut caps = Vec::new();
-                    if c.eval(ev, &mut caps) {
-                        let key = self.key_of(w, &caps, ev);
-                        let field = w.per_value.as_deref().unwrap_or("count");
-                        let value = context::lookup(ev, field)
-                            .and_then(|v| crate::event::parse_number_or_duration(&v));
-                        if let (State::Ratio(s), Some(v)) = (&mut self.states[ri], value) {
-                            s.per(&key, v);
-                        }
+                    let key = self.key_of(w, &hit.caps, ev);
+                    let field = w.per_value.as_deref().unwrap_or("count");
+                    let value = context::lookup(ev, field)
+                        .and_then(|v| crate::event::parse_number_or_duration(&v));
+                    if let (State::Ratio(s), Some(v)) = (&mut self.states[ri], value) {
+                        s.per(&key, v);
                     }
                 }
                 Slot::Until => {
-                    let c = w
-                        .and_then(|w| w.until.as_ref())
-                        .expect("until slot has an until condition");
-                    if c.eval(ev, &mut Vec::new()) {
-                        if let State::Ratio(s) = &mut self.states[ri] {
-                            let (n, denom) = s.take();
-                            let w = w.expect("until slot has a window");
-                            if n >= w.threshold as u64 && n as f64 >= w.ratio * denom.max(1.0) {
-                                self.open_ratio(ri, ev, n, denom);
-                            }
-                            continue;
+                    if let State::Ratio(s) = &mut self.states[ri] {
+                        let (n, denom) = s.take();
+                        let w = w.expect("until slot has a window");
+                        if n >= w.threshold as u64 && n as f64 >= w.ratio * denom.max(1.0) {
+                            self.open_ratio(ri, ev, n, denom);
                         }
-                        let decided = match &mut self.states[ri] {
-                            State::Absence(s) => s.until(),
-                            _ => Vec::new(),
-                        };
-                        for (key, start) in decided {
-                            self.open_absent(ri, start, &key, Some(ev));
-                        }
+                        continue;
+                    }
+                    let decided = match &mut self.states[ri] {
+                        State::Absence(s) => s.until(),
+                        _ => Vec::new(),
+                    };
+                    for (key, start) in decided {
+                        self.open_absent(ri, start, &key, Some(ev));
                     }
                 }
                 Slot::Main => {
-                    self.caps.clear();
-                    if !rule.matcher.eval(ev, &mut self.caps) {
-                        continue;
-                    }
                     if rule.fallback {
-                        fallbacks.push((ri, std::mem::take(&mut self.caps)));
+                        fallbacks.push((ri, hit.caps.clone()));
                         continue;
                     }
                     explained = true;
-                    let caps = std::mem::take(&mut self.caps);
-                    self.matched(ri, ev, &caps);
-                    self.caps = caps;
+                    self.matched(ri, ev, &hit.caps);
                 }
             }
         }
+        self.passed = passed;
         if !explained {
             for (ri, caps) in fallbacks {
                 self.matched(ri, ev, &caps);
@@ -307,7 +293,7 @@ impl<'r> Engine<'r> {
                 for name in rule.message.names() {
                     if !f.vars.contains_key(name) {
                         if let Some(v) = resolve(name, &caps, d, corr) {
-                            f.vars.insert(name.to_string(), v);
+                            f.vars.insert(name.to_string(), v.into_owned());
                         }
                     }
                 }
@@ -407,14 +393,16 @@ impl<'r> Engine<'r> {
         };
         let corr = &self.corr;
         let resolve = |n: &str| resolve(n, caps, ev, corr);
+        // Keys are rendered into reused buffers: this runs for most request lines.
+        let mut key = std::mem::take(&mut self.key_buf);
+        key.clear();
+        let keyed = !matches!(self.states[ri], State::None | State::Ratio(_));
+        if let (true, Some(k)) = (keyed, &w.key) {
+            k.render_to(&resolve, &mut key);
+        }
         match &mut self.states[ri] {
             State::None => {}
             State::Count(state) => {
-                let key = w
-                    .key
-                    .as_ref()
-                    .map(|k| k.render(&resolve))
-                    .unwrap_or_default();
                 let values: Vec<Option<f64>> = w
                     .max
                     .iter()
@@ -423,7 +411,7 @@ impl<'r> Engine<'r> {
                             .and_then(|v| crate::event::parse_number_or_duration(&v))
                     })
                     .collect();
-                match state.observe(&key, Self::mark(ev), &values) {
+                match state.observe(&key, ev.ts, || Self::mark(ev), &values) {
                     CountOutcome::Quiet => {}
                     CountOutcome::Crossed {
                         first,
@@ -458,23 +446,21 @@ impl<'r> Engine<'r> {
                 }
             }
             State::Repeat(state) => {
-                let scope = w
-                    .scope
-                    .as_ref()
-                    .map(|s| s.render(&resolve))
-                    .unwrap_or_default();
-                let key = w
-                    .key
-                    .as_ref()
-                    .map(|k| k.render(&resolve))
-                    .unwrap_or_default();
                 if key.is_empty() {
+                    self.key_buf = key;
                     return;
                 }
-                if let Some(prev) = state.observe(&scope, &key, Self::mark(ev)) {
+                let mut scope = std::mem::take(&mut self.scope_buf);
+                scope.clear();
+                if let Some(s) = &w.scope {
+                    s.render_to(&resolve, &mut scope);
+                }
+                let prev = state.observe(&scope, &key, Self::mark(ev));
+                self.scope_buf = scope;
+                if let Some(prev) = prev {
                     let mut caps = caps.clone();
                     caps.push(("first_seen_line".into(), prev.line.to_string()));
-                    caps.push(("repeated".into(), key));
+                    caps.push(("repeated".into(), key.clone()));
                     let before = self.findings.len();
                     let idx = self.merge_or_open(ri, ev, &caps, None);
                     if self.findings.len() > before {
@@ -491,15 +477,9 @@ impl<'r> Engine<'r> {
                 }
             }
             State::Ratio(state) => state.observe(),
-            State::Absence(state) => {
-                let key = w
-                    .key
-                    .as_ref()
-                    .map(|k| k.render(&resolve))
-                    .unwrap_or_default();
-                state.start(&key, Self::mark(ev));
-            }
+            State::Absence(state) => state.start(&key, Self::mark(ev)),
         }
+        self.key_buf = key;
     }
 
     /// Keeps `max.<field>` and `examples` aggregates on an open window finding.
@@ -595,7 +575,7 @@ impl<'r> Engine<'r> {
         let mut vars = IndexMap::new();
         for name in rule.message.names() {
             if let Some(v) = resolve(name, caps, ev, &self.corr) {
-                vars.insert(name.to_string(), v);
+                vars.insert(name.to_string(), v.into_owned());
             }
         }
         for (k, v) in caps {
@@ -647,14 +627,18 @@ impl<'r> Engine<'r> {
 
 /// A placeholder's value: regex captures, then the event's fields, then derived values, then
 /// what the stream said recently (correlation).
-fn resolve(name: &str, caps: &Captures, ev: &Event<'_>, corr: &Correlation) -> Option<String> {
+fn resolve<'x>(
+    name: &str,
+    caps: &'x Captures,
+    ev: &'x Event<'_>,
+    corr: &Correlation,
+) -> Option<Cow<'x, str>> {
     if let Some((_, v)) = caps.iter().find(|(k, _)| k == name) {
-        return Some(v.clone());
+        return Some(Cow::Borrowed(v));
     }
     context::lookup(ev, name)
-        .map(|c| c.into_owned())
         .filter(|s| !s.is_empty())
-        .or_else(|| corr.get(name))
+        .or_else(|| corr.get(name).map(Cow::Owned))
 }
 
 /// Renders a finding's message from its captured values plus the built-ins `count`, `span`
@@ -664,11 +648,15 @@ fn render(rule: &Rule, f: &mut Finding) {
         .span_secs()
         .map(|s| crate::event::format_num(s.max(0.0).round()));
     let msg = rule.message.render(&|n| match n {
-        "count" => Some(f.count.to_string()),
-        "span" => span.clone(),
-        "first_line" => Some(f.line.to_string()),
-        "last_line" => Some(f.last_line.to_string()),
-        _ => f.vars.get(n).cloned().or_else(|| f.context.get(n).cloned()),
+        "count" => Some(Cow::Owned(f.count.to_string())),
+        "span" => span.as_deref().map(Cow::Borrowed),
+        "first_line" => Some(Cow::Owned(f.line.to_string())),
+        "last_line" => Some(Cow::Owned(f.last_line.to_string())),
+        _ => f
+            .vars
+            .get(n)
+            .or_else(|| f.context.get(n))
+            .map(|s| Cow::Borrowed(s.as_str())),
     });
     f.message = msg;
 }

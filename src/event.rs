@@ -206,6 +206,18 @@ impl<'a> Value<'a> {
         }
     }
 
+    /// [`Value::as_text`] by value: borrowed strings stay borrowed.
+    pub fn into_text(self) -> Cow<'a, str> {
+        match self {
+            Value::Str(s) => s,
+            Value::Json(j) => match single_string_array(&j) {
+                Some(s) => Cow::Owned(s),
+                None => j,
+            },
+            other => Cow::Owned(other.as_text().into_owned()),
+        }
+    }
+
     /// The value as a number: numbers, numeric strings, Go duration strings (`1m0s`, `183ms`,
     /// in seconds) and one-element arrays of those (`["30"]`).
     pub fn as_f64(&self) -> Option<f64> {

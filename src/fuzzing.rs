@@ -71,7 +71,7 @@ pub fn template(data: &[u8]) {
         return;
     };
     if let Ok(t) = Template::parse(src) {
-        let _ = t.render(&|n| (n.len() % 2 == 0).then(|| format!("<{n}>")));
+        let _ = t.render(&|n| (n.len() % 2 == 0).then(|| format!("<{n}>").into()));
         let _ = t.names();
     }
 }

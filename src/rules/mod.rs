@@ -143,6 +143,13 @@ pub enum Slot {
     Per,
 }
 
+/// A slot whose condition held for an event, with the named captures it produced.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SlotHit {
+    pub slot: usize,
+    pub caps: Captures,
+}
+
 /// One prefilter automaton: literals looked for in one text of the event.
 struct Scanner {
     ac: AhoCorasick,
@@ -321,6 +328,42 @@ impl RuleSet {
             scratch.push_str(&ev.raw);
             scratch.make_ascii_lowercase();
             s.scan(scratch, hits);
+        }
+    }
+
+    /// The pure half of matching one event: every slot whose condition holds, in slot order,
+    /// with the captures it produced. Depends on nothing but the event, so it can run ahead on
+    /// another thread; the engine applies the results in input order.
+    pub fn evaluate(
+        &self,
+        ev: &crate::event::Event<'_>,
+        hits: &mut Vec<bool>,
+        scratch: &mut String,
+        out: &mut Vec<SlotHit>,
+    ) {
+        self.prefilter(ev, hits, scratch);
+        let mut caps = Vec::new();
+        for (si, &(ri, slot)) in self.slots.iter().enumerate() {
+            if !hits[si] {
+                continue;
+            }
+            let rule = &self.rules[ri];
+            let w = rule.window.as_ref();
+            let cond = match slot {
+                Slot::Main => Some(&rule.matcher),
+                Slot::Reset => w.and_then(|w| w.reset.as_ref()),
+                Slot::Expect => w.and_then(|w| w.expect.as_ref()),
+                Slot::Until => w.and_then(|w| w.until.as_ref()),
+                Slot::Per => w.and_then(|w| w.per.as_ref()),
+            };
+            let Some(cond) = cond else { continue };
+            caps.clear();
+            if cond.eval(ev, &mut caps) {
+                out.push(SlotHit {
+                    slot: si,
+                    caps: std::mem::take(&mut caps),
+                });
+            }
         }
     }
 

@@ -3,6 +3,7 @@
 //! Filters: `template` (ids in a path → `{id}`), `lower`, `duration` (seconds → `1m30s`),
 //! `short` (first line, at most 120 characters).
 
+use std::borrow::Cow;
 use std::fmt::Write;
 
 /// A parsed template.
@@ -139,10 +140,15 @@ impl Template {
 
     /// Renders with `get` resolving placeholders. A placeholder outside sections with no value
     /// renders as `?`.
-    pub fn render(&self, get: &dyn Fn(&str) -> Option<String>) -> String {
+    pub fn render<'v>(&self, get: &dyn Fn(&str) -> Option<Cow<'v, str>>) -> String {
         let mut out = String::new();
-        render_into(&self.segs, get, &mut out, false);
+        self.render_to(get, &mut out);
         out
+    }
+
+    /// [`Template::render`] appended to `out` (a reused buffer on hot paths).
+    pub fn render_to<'v>(&self, get: &dyn Fn(&str) -> Option<Cow<'v, str>>, out: &mut String) {
+        render_into(&self.segs, get, out, false);
     }
 }
 
@@ -161,13 +167,15 @@ fn parse_filter(f: &str, at: usize) -> Result<Filter, TemplateError> {
     })
 }
 
-/// Returns false when inside a section a placeholder had no value.
-fn render_into(
+/// Returns false when inside a section a placeholder had no value (`out` is then left as it
+/// was before the section).
+fn render_into<'v>(
     segs: &[Seg],
-    get: &dyn Fn(&str) -> Option<String>,
+    get: &dyn Fn(&str) -> Option<Cow<'v, str>>,
     out: &mut String,
     in_section: bool,
 ) -> bool {
+    let start = out.len();
     for s in segs {
         match s {
             Seg::Lit(l) => out.push_str(l),
@@ -176,14 +184,14 @@ fn render_into(
                     None => out.push_str(&v),
                     Some(_) => out.push_str(&apply(&v, *filter)),
                 },
-                _ if in_section => return false,
+                _ if in_section => {
+                    out.truncate(start);
+                    return false;
+                }
                 _ => out.push('?'),
             },
             Seg::Section(inner) => {
-                let mut tmp = String::new();
-                if render_into(inner, get, &mut tmp, true) {
-                    out.push_str(&tmp);
-                }
+                render_into(inner, get, out, true);
             }
         }
     }
@@ -236,7 +244,7 @@ pub fn format_duration(secs: f64) -> String {
 mod tests {
     use super::*;
 
-    fn get(n: &str) -> Option<String> {
+    fn get(n: &str) -> Option<Cow<'static, str>> {
         match n {
             "a" => Some("A".into()),
             "path" => Some("/users/12345/roles".into()),

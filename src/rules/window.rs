@@ -94,8 +94,15 @@ impl CountState {
 
     /// Records a match of `key` at `mark.ts` (events without time count as "now"); `values`
     /// are the event's values of the aggregated fields (their maxima come back on crossing).
-    pub fn observe(&mut self, key: &str, mark: Mark, values: &[Option<f64>]) -> CountOutcome {
-        let t = mark.ts.unwrap_or_default();
+    /// `mark` is built only when this match may become a run's first.
+    pub fn observe(
+        &mut self,
+        key: &str,
+        ts: Option<Timestamp>,
+        mark: impl FnOnce() -> Mark,
+        values: &[Option<f64>],
+    ) -> CountOutcome {
+        let t = ts.unwrap_or_default();
         if !self.keys.contains(key) {
             self.keys.put(key.to_string(), Run::new());
         }
@@ -132,7 +139,7 @@ impl CountState {
             run.times.pop_front();
         }
         if run.first.is_none() || run.times.len() == 1 {
-            run.first = Some(mark);
+            run.first = Some(mark());
         }
         run.last = Some(t);
         let by_count = run.times.len() >= self.threshold;
@@ -354,9 +361,9 @@ mod tests {
     fn count_fires_at_threshold_not_one_below() {
         let mut c = CountState::new(5, 60.0, None, 16);
         for s in 0..4 {
-            assert_eq!(c.observe("k", m(s), &[]), CountOutcome::Quiet);
+            assert_eq!(c.observe("k", m(s).ts, || m(s), &[]), CountOutcome::Quiet);
         }
-        match c.observe("k", m(4), &[]) {
+        match c.observe("k", m(4).ts, || m(4), &[]) {
             CountOutcome::Crossed { first, count, .. } => {
                 assert_eq!(first.line, 0);
                 assert_eq!(count, 5);
@@ -368,12 +375,12 @@ mod tests {
     #[test]
     fn count_window_slides() {
         let mut c = CountState::new(3, 10.0, None, 16);
-        assert_eq!(c.observe("k", m(0), &[]), CountOutcome::Quiet);
-        assert_eq!(c.observe("k", m(8), &[]), CountOutcome::Quiet);
+        assert_eq!(c.observe("k", m(0).ts, || m(0), &[]), CountOutcome::Quiet);
+        assert_eq!(c.observe("k", m(8).ts, || m(8), &[]), CountOutcome::Quiet);
         // 0 has left the window at 11: only 8 and 11 are in it.
-        assert_eq!(c.observe("k", m(11), &[]), CountOutcome::Quiet);
+        assert_eq!(c.observe("k", m(11).ts, || m(11), &[]), CountOutcome::Quiet);
         assert!(matches!(
-            c.observe("k", m(12), &[]),
+            c.observe("k", m(12).ts, || m(12), &[]),
             CountOutcome::Crossed { count: 3, .. }
         ));
     }
@@ -381,21 +388,24 @@ mod tests {
     #[test]
     fn count_keys_stay_separate_and_bursts_extend_then_close() {
         let mut c = CountState::new(2, 10.0, None, 16);
-        assert_eq!(c.observe("a", m(0), &[]), CountOutcome::Quiet);
-        assert_eq!(c.observe("b", m(1), &[]), CountOutcome::Quiet);
+        assert_eq!(c.observe("a", m(0).ts, || m(0), &[]), CountOutcome::Quiet);
+        assert_eq!(c.observe("b", m(1).ts, || m(1), &[]), CountOutcome::Quiet);
         assert!(matches!(
-            c.observe("a", m(2), &[]),
+            c.observe("a", m(2).ts, || m(2), &[]),
             CountOutcome::Crossed { .. }
         ));
         c.set_finding("a", 7);
         assert_eq!(
-            c.observe("a", m(5), &[]),
+            c.observe("a", m(5).ts, || m(5), &[]),
             CountOutcome::Extended { finding: 7 }
         );
         // A gap longer than the window closes the burst.
-        assert_eq!(c.observe("a", m(100), &[]), CountOutcome::Quiet);
+        assert_eq!(
+            c.observe("a", m(100).ts, || m(100), &[]),
+            CountOutcome::Quiet
+        );
         assert!(matches!(
-            c.observe("a", m(101), &[]),
+            c.observe("a", m(101).ts, || m(101), &[]),
             CountOutcome::Crossed { .. }
         ));
     }
@@ -405,7 +415,9 @@ mod tests {
         let mut c = CountState::new(100, 70.0, Some(300.0), 16);
         let mut fired = None;
         for i in 0..10 {
-            if let CountOutcome::Crossed { first, .. } = c.observe("k", m(i * 60), &[]) {
+            if let CountOutcome::Crossed { first, .. } =
+                c.observe("k", m(i * 60).ts, || m(i * 60), &[])
+            {
                 fired = Some((i, first.line));
                 break;
             }
@@ -419,7 +431,7 @@ mod tests {
         let mut r = RepeatState::new(None, 4096);
         for i in 0..1_000_000u64 {
             let k = format!("key-{i}");
-            c.observe(&k, m(i as i64), &[]);
+            c.observe(&k, m(i as i64).ts, || m(i as i64), &[]);
             r.observe(&k, "v", m(i as i64));
         }
         assert_eq!(c.len(), 4096);
