@@ -11,6 +11,7 @@ use crate::event::{Event, EventKind};
 use crate::finding::Finding;
 use crate::input::{self, for_each_line};
 use crate::parse::{Line, Parser};
+use crate::prepare::Prepared;
 use crate::rules::RuleSet;
 use crate::stats::Stats;
 
@@ -56,12 +57,15 @@ pub struct InputResult {
 #[derive(Clone, Copy, Debug)]
 pub struct ReadOptions {
     pub max_line_bytes: usize,
+    /// Threads that parse and evaluate ahead of the engine (0: all in one thread).
+    pub workers: usize,
 }
 
 impl Default for ReadOptions {
     fn default() -> Self {
         ReadOptions {
             max_line_bytes: input::DEFAULT_MAX_LINE_BYTES,
+            workers: 0,
         }
     }
 }
@@ -93,6 +97,7 @@ impl<'r> Linter<'r> {
         overview: &mut crate::overview::Overview,
         baton_seen: &mut bool,
         ev: &Event<'_>,
+        hits: Option<&[crate::rules::SlotHit]>,
     ) {
         if !*baton_seen
             && matches!(
@@ -104,11 +109,12 @@ impl<'r> Linter<'r> {
             *baton_seen = true;
         }
         overview.observe(ev);
-        engine.on_event(ev);
+        engine.on_event_with(ev, hits);
     }
 
-    /// Feeds one chunk; returns the findings it opened (for streaming sinks).
-    fn feed(&mut self, chunk: &crate::input::Chunk) -> Vec<Finding> {
+    /// Feeds one chunk (with its prepared records, if a worker made them); returns the findings
+    /// it opened (for streaming sinks).
+    fn feed(&mut self, chunk: &crate::input::Chunk, prepared: Option<&Prepared>) -> Vec<Finding> {
         let Linter {
             engine,
             parser,
@@ -117,6 +123,7 @@ impl<'r> Linter<'r> {
             lossy,
             baton_seen,
         } = self;
+        let mut index = 0;
         for_each_line(chunk, |l| {
             *line_no += 1;
             *lossy += l.lossy as u64;
@@ -125,8 +132,15 @@ impl<'r> Linter<'r> {
                 number: *line_no,
                 offset: l.offset,
             };
-            parser.push(line, &mut |ev| {
-                Self::on_event(engine, overview, baton_seen, ev)
+            let pre = prepared.and_then(|p| p.get(index, &l.text));
+            index += 1;
+            let (record, hits) = match pre {
+                Some(p) => (Some(p.record), p.hits),
+                None => (None, None),
+            };
+            parser.push_pre(line, record, &mut |ev, from_pre| {
+                let hits = if from_pre { hits } else { None };
+                Self::on_event(engine, overview, baton_seen, ev, hits)
             });
         });
         engine.drain_new()
@@ -145,7 +159,7 @@ impl<'r> Linter<'r> {
             baton_seen,
             ..
         } = &mut self;
-        parser.finish(&mut |ev| Self::on_event(engine, overview, baton_seen, ev));
+        parser.finish(&mut |ev| Self::on_event(engine, overview, baton_seen, ev, None));
         for f in self.engine.drain_new() {
             on_new(&f)?;
         }
@@ -180,7 +194,7 @@ fn drive(
     let mut linter = Linter::new(rules, path);
     let mut sink_err: Option<io::Error> = None;
     let stats = read(&mut |chunk| {
-        for f in linter.feed(chunk) {
+        for f in linter.feed(chunk, None) {
             if let Err(e) = on_new(&f) {
                 sink_err = Some(e);
                 return false;
@@ -204,9 +218,32 @@ pub fn lint_reader<R: Read + Send + 'static>(
     opts: ReadOptions,
     on_new: &mut dyn FnMut(&Finding) -> io::Result<()>,
 ) -> io::Result<InputResult> {
-    drive(rules, path, on_new, |consume| {
-        input::stream(src, opts.max_line_bytes, consume)
-    })
+    if opts.workers == 0 {
+        return drive(rules, path, on_new, |consume| {
+            input::stream(src, opts.max_line_bytes, consume)
+        });
+    }
+    let mut linter = Linter::new(rules, path);
+    let mut sink_err: Option<io::Error> = None;
+    let stats = crate::pipeline::stream_prepared(
+        src,
+        opts.max_line_bytes,
+        opts.workers,
+        |chunk, p: &mut Prepared| crate::prepare::prepare(rules, chunk, p),
+        |chunk, p| {
+            for f in linter.feed(chunk, Some(p)) {
+                if let Err(e) = on_new(&f) {
+                    sink_err = Some(e);
+                    return false;
+                }
+            }
+            true
+        },
+    );
+    if let Some(e) = sink_err {
+        return Err(e);
+    }
+    linter.finish(stats?, on_new)
 }
 
 /// [`lint_reader`] in the calling thread, for readers that cannot move (tar members).

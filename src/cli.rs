@@ -165,7 +165,9 @@ pub struct CheckArgs {
     /// In directories, only files matching this glob (repeatable), e.g. `--glob '*.log.gz'`.
     #[arg(long, value_name = "GLOB")]
     pub glob: Vec<String>,
-    /// Inputs linted in parallel (default: the number of CPUs). Output order is input order.
+    /// Threads to use (default: the number of CPUs). Several files are linted in parallel; a
+    /// single input is parsed and matched ahead on N threads. The output is the same, in input
+    /// order, whatever N; `-j 1` runs everything on one thread.
     #[arg(short = 'j', long, value_name = "N")]
     pub jobs: Option<usize>,
     /// Also write FORMAT to PATH (repeatable), e.g. `--output sarif=findings.sarif`.

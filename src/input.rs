@@ -87,18 +87,6 @@ fn take_from(sink: &mut dyn ChunkSink, init: &[u8]) -> Vec<u8> {
     v
 }
 
-fn send(sink: &mut dyn ChunkSink, buf: &mut Vec<u8>, offset: &mut u64) -> io::Result<()> {
-    let fresh = sink.buffer();
-    let data = std::mem::replace(buf, fresh);
-    let len = data.len() as u64;
-    sink.send(Chunk {
-        data,
-        offset: *offset,
-    })?;
-    *offset += len;
-    Ok(())
-}
-
 /// Reads `src` into chunks of whole lines for `sink`. Sends what is there as soon as a read
 /// returns, so a live pipe is processed line by line.
 pub fn read_chunks(
@@ -141,12 +129,14 @@ pub fn read_chunks(
         if let Some(p) = memchr::memrchr(b'\n', &buf) {
             let rest = take_from(sink, &buf[p + 1..]);
             buf.truncate(p + 1);
-            send(sink, &mut buf, &mut offset)?;
-            buf = rest;
+            let data = std::mem::replace(&mut buf, rest);
+            let len = data.len() as u64;
+            sink.send(Chunk { data, offset })?;
+            offset += len;
         }
     }
     if !buf.is_empty() {
-        send(sink, &mut buf, &mut offset)?;
+        sink.send(Chunk { data: buf, offset })?;
     }
     Ok(stats)
 }

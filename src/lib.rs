@@ -21,6 +21,8 @@ pub mod fuzzing;
 pub mod input;
 pub mod overview;
 pub mod parse;
+pub mod pipeline;
+pub mod prepare;
 pub mod redact;
 pub mod report;
 pub mod rules;

@@ -234,3 +234,62 @@ fn output_is_identical_with_one_and_two_threads_and_directories_expand() {
         .collect();
     assert!(rules_fired.len() >= 30, "{rules_fired:?}");
 }
+
+#[test]
+fn one_stream_gives_the_same_output_on_one_thread_and_on_several() {
+    // Every corpus log in one stream, several times over: many read chunks, so workers prepare
+    // chunks out of order and records meet pending multi-line events at chunk edges.
+    let mut logs: Vec<PathBuf> = Vec::new();
+    for dir in ["", "clean", "parse", "demo"] {
+        for e in std::fs::read_dir(corpus(dir)).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "log") {
+                logs.push(p);
+            }
+        }
+    }
+    logs.sort();
+    let mut stream = Vec::new();
+    for round in 0..8 {
+        for p in &logs {
+            stream.extend_from_slice(&std::fs::read(p).unwrap());
+            if round % 2 == 1 {
+                // An unterminated line glues the next file's first line to it.
+                stream.push(b'\n');
+            }
+        }
+    }
+    assert!(stream.len() > 2 << 20, "spans several read chunks");
+    let lint = |j: &str| {
+        let mut child = Command::new(BIN)
+            .args(["--isolated", "--format", "json", "-j", j, "-"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let data = stream.clone();
+        let feeder = std::thread::spawn(move || stdin.write_all(&data));
+        let out = child.wait_with_output().unwrap();
+        feeder.join().unwrap().unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let one = lint("1");
+    assert!(
+        one.matches("\"code\"").count() > 50,
+        "the corpus fires rules"
+    );
+    for j in ["2", "3"] {
+        let other = lint(j);
+        let diff = one
+            .lines()
+            .zip(other.lines())
+            .enumerate()
+            .find(|(_, (a, b))| a != b);
+        assert!(
+            diff.is_none() && one.len() == other.len(),
+            "-j {j} differs from -j 1 at output line {:?}",
+            diff.map(|(i, (a, b))| (i + 1, a.to_string(), b.to_string()))
+        );
+    }
+}

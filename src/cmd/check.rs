@@ -178,8 +178,14 @@ pub fn lint_inputs(
     inputs: Vec<Input>,
     sinks: &mut [Sink],
 ) -> Outcome {
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    // One stream at a time: it gets the cores (workers parse and evaluate ahead of the engine).
     let read = ReadOptions {
         max_line_bytes: args.max_line_bytes.max(1),
+        workers: if jobs > 1 { jobs } else { 0 },
     };
     let opts = BatchOptions {
         read,
@@ -220,15 +226,15 @@ pub fn lint_inputs(
             _ => None,
         })
         .collect();
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
     let pb = progress_bar(args, work.len());
     if jobs > 1 && files.len() > 1 && files.len() == work.len() {
-        // Parallel batch: one task per file; results kept in input order.
+        // Parallel batch: one task per file, each on one thread; results kept in input order.
+        let one_thread = BatchOptions {
+            read: ReadOptions { workers: 0, ..read },
+            ..opts
+        };
         let run = |p: &PathBuf| {
-            let units = batch::lint_path(&cfg.rules, p, opts, &mut |_| Ok(()));
+            let units = batch::lint_path(&cfg.rules, p, one_thread, &mut |_| Ok(()));
             if let Some(pb) = &pb {
                 pb.inc(1);
             }

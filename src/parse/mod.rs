@@ -75,6 +75,17 @@ impl Parser {
 
     /// Parses one line; emits zero or more events (a finished multi-line event first).
     pub fn push(&mut self, line: Line<'_>, emit: &mut dyn FnMut(&Event<'_>)) {
+        self.push_pre(line, None, &mut |ev, _| emit(ev));
+    }
+
+    /// [`Parser::push`] with the line's JSON record already parsed (by a worker, see
+    /// `prepare`); `emit` is told which event came from that record.
+    pub fn push_pre<'a>(
+        &mut self,
+        line: Line<'a>,
+        pre: Option<json::Record<'a>>,
+        emit: &mut Emit<'_>,
+    ) {
         self.stats.lines += 1;
         let stripped;
         let text = if memchr::memchr(0x1b, line.text.as_bytes()).is_some() {
@@ -82,6 +93,12 @@ impl Parser {
             stripped.as_str()
         } else {
             line.text
+        };
+        // A stripped line is not the line a record was prepared from.
+        let pre = if text.len() == line.text.len() {
+            pre
+        } else {
+            None
         };
         let line = Line { text, ..line };
         match self.pending {
@@ -105,11 +122,16 @@ impl Parser {
                 self.flush_panic(emit);
             }
         }
-        self.single(line, emit);
+        self.single(line, pre, emit);
     }
 
     /// Ends the input: whatever is pending is emitted.
     pub fn finish(&mut self, emit: &mut dyn FnMut(&Event<'_>)) {
+        self.finish_pre(&mut |ev, _| emit(ev));
+    }
+
+    /// [`Parser::finish`] for callers of [`Parser::push_pre`].
+    pub fn finish_pre(&mut self, emit: &mut Emit<'_>) {
         match self.pending {
             Pending::None => {}
             Pending::JsonBlock { .. } => self.flush_block_as_text(emit),
@@ -118,7 +140,7 @@ impl Parser {
     }
 
     /// A line outside any multi-line event.
-    fn single(&mut self, line: Line<'_>, emit: &mut dyn FnMut(&Event<'_>)) {
+    fn single<'a>(&mut self, line: Line<'a>, pre: Option<json::Record<'a>>, emit: &mut Emit<'_>) {
         let span = Span {
             first_line: line.number,
             last_line: line.number,
@@ -126,8 +148,7 @@ impl Parser {
         };
         let t = line.text.trim_start();
         if t.starts_with('{') {
-            let body = t.trim_end();
-            if body == "{" {
+            let Some(body) = json_body(line.text) else {
                 self.buf.clear();
                 self.buf.push_str(line.text);
                 self.pending = Pending::JsonBlock {
@@ -139,10 +160,13 @@ impl Parser {
                     ends: vec![self.buf.len()],
                 };
                 return;
-            }
-            if let Some(ev) = self.json_event(body, line.text, span, EventKind::Json) {
+            };
+            let from_pre = pre.is_some();
+            let rec = pre.or_else(|| json::parse_record(body, true));
+            if let Some(rec) = rec {
+                let ev = self.record_event(rec, line.text, span, EventKind::Json);
                 self.count(EventKind::Json, 1);
-                emit(&ev);
+                emit(&ev, from_pre);
                 return;
             }
             self.stats.malformed_json += 1;
@@ -166,7 +190,7 @@ impl Parser {
             }
             self.last_ts = ev.ts;
             self.count(EventKind::Console, 1);
-            emit(&ev);
+            emit(&ev, false);
             return;
         } else if text::starts_panic(line.text) {
             self.buf.clear();
@@ -181,7 +205,7 @@ impl Parser {
         let mut ev = Event::text(line.text, span);
         self.inherit_ts(&mut ev);
         self.count(EventKind::Text, 1);
-        emit(&ev);
+        emit(&ev, false);
     }
 
     fn json_event<'a>(
@@ -192,25 +216,23 @@ impl Parser {
         kind: EventKind,
     ) -> Option<Event<'a>> {
         let rec = json::parse_record(body, true)?;
-        let mut ev = Event {
-            kind,
-            span,
-            ts: rec.ts,
-            ts_inherited: false,
-            level: rec.level,
-            caller: rec.caller,
-            msg: rec.msg.unwrap_or(Cow::Borrowed("")),
-            error: rec.error,
-            fields: rec.fields,
-            raw: Cow::Borrowed(raw),
-            nested: Default::default(),
-        };
+        Some(self.record_event(rec, raw, span, kind))
+    }
+
+    fn record_event<'a>(
+        &mut self,
+        rec: json::Record<'a>,
+        raw: &'a str,
+        span: Span,
+        kind: EventKind,
+    ) -> Event<'a> {
+        let mut ev = event_of_record(rec, raw, span, kind);
         if ev.ts.is_some() {
             self.last_ts = ev.ts;
         } else {
             self.inherit_ts(&mut ev);
         }
-        Some(ev)
+        ev
     }
 
     fn inherit_ts(&self, ev: &mut Event<'_>) {
@@ -227,7 +249,7 @@ impl Parser {
 
     /// Adds a line to a pending JSON block. Returns false when the line does not belong to it
     /// (the block was flushed and the caller must parse the line on its own).
-    fn continue_block(&mut self, line: Line<'_>, emit: &mut dyn FnMut(&Event<'_>)) -> bool {
+    fn continue_block(&mut self, line: Line<'_>, emit: &mut Emit<'_>) -> bool {
         let t = line.text.trim();
         // A complete record or console line inside a "block" means the `{` was not one.
         let intrudes =
@@ -277,7 +299,7 @@ impl Parser {
         true
     }
 
-    fn close_block(&mut self, last: u64, emit: &mut dyn FnMut(&Event<'_>)) {
+    fn close_block(&mut self, last: u64, emit: &mut Emit<'_>) {
         let Pending::JsonBlock { first, offset, .. } = self.pending else {
             return;
         };
@@ -290,7 +312,7 @@ impl Parser {
         let parsed = self
             .json_event(&buf, &buf, span, EventKind::MultiLineJson)
             .map(|ev| {
-                emit(&ev);
+                emit(&ev, false);
             });
         if parsed.is_some() {
             self.count(EventKind::MultiLineJson, last - first + 1);
@@ -305,7 +327,7 @@ impl Parser {
     }
 
     /// Emits every collected line of a JSON block that did not form a record as text.
-    fn flush_block_as_text(&mut self, emit: &mut dyn FnMut(&Event<'_>)) {
+    fn flush_block_as_text(&mut self, emit: &mut Emit<'_>) {
         let Pending::JsonBlock {
             first,
             offset,
@@ -329,14 +351,14 @@ impl Parser {
             let mut ev = Event::text(text, span);
             self.inherit_ts(&mut ev);
             self.count(EventKind::Text, 1);
-            emit(&ev);
+            emit(&ev, false);
             start = (*end + 1).min(buf.len());
         }
         self.buf = buf;
         self.buf.clear();
     }
 
-    fn flush_panic(&mut self, emit: &mut dyn FnMut(&Event<'_>)) {
+    fn flush_panic(&mut self, emit: &mut Emit<'_>) {
         let Pending::Panic {
             first,
             last,
@@ -378,11 +400,47 @@ impl Parser {
                 )
             };
             self.inherit_ts(&mut ev);
-            emit(&ev);
+            emit(&ev, false);
         }
         self.count(EventKind::Panic, last - first + 1);
         self.buf = buf;
         self.buf.clear();
+    }
+}
+
+/// Where the parser sends events: each with whether it came from a prepared record.
+pub type Emit<'e> = dyn FnMut(&Event<'_>, bool) + 'e;
+
+/// The body of a line that is a one-line JSON record candidate: it starts with `{` (after
+/// blanks) and is more than a lone `{` (which opens a pretty-printed record).
+pub fn json_body(text: &str) -> Option<&str> {
+    let t = text.trim_start();
+    if !t.starts_with('{') {
+        return None;
+    }
+    let body = t.trim_end();
+    (body != "{").then_some(body)
+}
+
+/// The event of a parsed JSON record (before timestamp inheritance).
+pub fn event_of_record<'a>(
+    rec: json::Record<'a>,
+    raw: &'a str,
+    span: Span,
+    kind: EventKind,
+) -> Event<'a> {
+    Event {
+        kind,
+        span,
+        ts: rec.ts,
+        ts_inherited: false,
+        level: rec.level,
+        caller: rec.caller,
+        msg: rec.msg.unwrap_or(Cow::Borrowed("")),
+        error: rec.error,
+        fields: rec.fields,
+        raw: Cow::Borrowed(raw),
+        nested: Default::default(),
     }
 }
 

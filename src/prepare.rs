@@ -1,0 +1,203 @@
+//! Work that can run ahead of the engine on worker threads: parsing a chunk's single-line zap
+//! JSON records and evaluating every rule condition on them. Both depend on the line alone; the
+//! parser and the engine then apply the results in input order, exactly as if they had done the
+//! work themselves. Lines that need the stream's context stay with the sequential parser:
+//! console lines, pretty-printed records, panics, lines with escape codes or invalid UTF-8, and
+//! records without a timestamp of their own (they inherit one, which a condition may read).
+
+use std::borrow::Cow;
+
+use crate::event::{EventKind, Level, Span, Timestamp, Value};
+use crate::input::{Chunk, for_each_line};
+use crate::parse::json::{Record, parse_record};
+use crate::parse::{event_of_record, json_body};
+use crate::rules::{RuleSet, SlotHit};
+
+const NONE: u32 = u32::MAX;
+
+/// A string of a record: a byte range of its line, or unescaped text.
+#[derive(Debug)]
+enum Text {
+    At(u32, u32),
+    Owned(Box<str>),
+}
+
+impl Text {
+    fn of(line: &str, s: Cow<'_, str>) -> Text {
+        let base = line.as_ptr() as usize;
+        let p = s.as_ptr() as usize;
+        match s {
+            Cow::Borrowed(b) if p >= base && p + b.len() <= base + line.len() => {
+                Text::At((p - base) as u32, (p - base + b.len()) as u32)
+            }
+            other => Text::Owned(other.into_owned().into_boxed_str()),
+        }
+    }
+
+    fn get<'a>(&self, line: &'a str) -> Cow<'a, str> {
+        match self {
+            Text::At(a, b) => Cow::Borrowed(&line[*a as usize..*b as usize]),
+            Text::Owned(s) => Cow::Owned(s.to_string()),
+        }
+    }
+}
+
+#[derive(Debug)]
+enum PValue {
+    Str(Text),
+    Num(f64),
+    Bool(bool),
+    Null,
+    Json(Text),
+}
+
+#[derive(Debug)]
+struct PreRecord {
+    level: Option<Level>,
+    ts: Option<Timestamp>,
+    caller: Option<Text>,
+    msg: Option<Text>,
+    error: Option<Text>,
+    fields: (u32, u32),
+    /// The slots whose conditions held (a range of `hits`), when they could be evaluated.
+    hits: Option<(u32, u32)>,
+}
+
+/// The prepared form of one chunk. Reused from chunk to chunk.
+#[derive(Debug, Default)]
+pub struct Prepared {
+    /// Per line of the chunk: the index of its record, or `NONE`.
+    lines: Vec<u32>,
+    recs: Vec<PreRecord>,
+    fields: Vec<(Text, PValue)>,
+    hits: Vec<SlotHit>,
+}
+
+/// A record handed back to the parser, and its condition results for the engine.
+pub struct Pre<'p, 'a> {
+    pub record: Record<'a>,
+    pub hits: Option<&'p [SlotHit]>,
+}
+
+impl Prepared {
+    /// Parses and evaluates every line of `chunk` that can be settled alone.
+    pub fn fill(&mut self, chunk: &Chunk, rules: &RuleSet) {
+        self.lines.clear();
+        self.recs.clear();
+        self.fields.clear();
+        self.hits.clear();
+        let mut bits = Vec::new();
+        let mut scratch = String::new();
+        for_each_line(chunk, |l| {
+            let line = match &l.text {
+                Cow::Borrowed(s) if !l.lossy && memchr::memchr(0x1b, s.as_bytes()).is_none() => *s,
+                _ => {
+                    self.lines.push(NONE);
+                    return;
+                }
+            };
+            let Some(rec) = json_body(line).and_then(|b| parse_record(b, true)) else {
+                self.lines.push(NONE);
+                return;
+            };
+            let evaluate = rec.ts.is_some();
+            let ev = event_of_record(rec, line, Span::default(), EventKind::Json);
+            let hits = evaluate.then(|| {
+                let start = self.hits.len() as u32;
+                rules.evaluate(&ev, &mut bits, &mut scratch, &mut self.hits);
+                (start, self.hits.len() as u32)
+            });
+            let start = self.fields.len() as u32;
+            for (k, v) in ev.fields {
+                let v = match v {
+                    Value::Str(s) => PValue::Str(Text::of(line, s)),
+                    Value::Num(n) => PValue::Num(n),
+                    Value::Bool(b) => PValue::Bool(b),
+                    Value::Null => PValue::Null,
+                    Value::Json(j) => PValue::Json(Text::of(line, j)),
+                };
+                self.fields.push((Text::of(line, k), v));
+            }
+            self.lines.push(self.recs.len() as u32);
+            self.recs.push(PreRecord {
+                level: ev.level,
+                ts: ev.ts,
+                caller: ev.caller.map(|c| Text::of(line, c)),
+                // `event_of_record` stands in "" for a missing msg: the same on the way back.
+                msg: Some(Text::of(line, ev.msg)),
+                error: ev.error.map(|e| Text::of(line, e)),
+                fields: (start, self.fields.len() as u32),
+                hits,
+            });
+        });
+    }
+
+    /// The prepared record of the chunk's `index`-th line (whose text is `line`), if any.
+    pub fn get<'p, 'a>(&'p self, index: usize, line: &'a str) -> Option<Pre<'p, 'a>> {
+        let r = *self.lines.get(index)?;
+        if r == NONE {
+            return None;
+        }
+        let rec = &self.recs[r as usize];
+        let fields = self.fields[rec.fields.0 as usize..rec.fields.1 as usize]
+            .iter()
+            .map(|(k, v)| {
+                let v = match v {
+                    PValue::Str(t) => Value::Str(t.get(line)),
+                    PValue::Num(n) => Value::Num(*n),
+                    PValue::Bool(b) => Value::Bool(*b),
+                    PValue::Null => Value::Null,
+                    PValue::Json(t) => Value::Json(t.get(line)),
+                };
+                (k.get(line), v)
+            })
+            .collect();
+        Some(Pre {
+            record: Record {
+                level: rec.level,
+                ts: rec.ts,
+                caller: rec.caller.as_ref().map(|t| t.get(line)),
+                msg: rec.msg.as_ref().map(|t| t.get(line)),
+                error: rec.error.as_ref().map(|t| t.get(line)),
+                fields,
+                looks_zap: true,
+            },
+            hits: rec.hits.map(|(a, b)| &self.hits[a as usize..b as usize]),
+        })
+    }
+}
+
+/// Prepares `chunk` into `out` (the worker's step).
+pub fn prepare(rules: &RuleSet, chunk: &Chunk, out: &mut Prepared) {
+    out.fill(chunk, rules);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_come_back_as_they_were_parsed() {
+        let text = "{\"level\":\"info\",\"ts\":1.5,\"msg\":\"a\\\"b\",\"n\":3,\"h\":{\"x\":[\"1\"]},\"s\":\"v\"}\nplain\n{\"msg\":\"no ts\"}\n";
+        let chunk = Chunk {
+            data: text.as_bytes().to_vec(),
+            offset: 0,
+        };
+        let rules = RuleSet::new(crate::rules::load_builtin().unwrap());
+        let mut p = Prepared::default();
+        p.fill(&chunk, &rules);
+        let lines: Vec<&str> = text.lines().collect();
+        let a = p.get(0, lines[0]).unwrap();
+        let direct = parse_record(lines[0], true).unwrap();
+        assert_eq!(a.record.msg, direct.msg);
+        assert_eq!(a.record.fields, direct.fields);
+        assert_eq!(a.record.ts, direct.ts);
+        assert!(a.hits.is_some());
+        assert!(p.get(1, lines[1]).is_none());
+        let c = p.get(2, lines[2]).unwrap();
+        assert!(
+            c.hits.is_none(),
+            "no timestamp: the engine evaluates it in order"
+        );
+    }
+}
