@@ -26,6 +26,8 @@ pub enum Pred {
     Contains(Vec<String>),
     /// The regex, and whether it has named groups (else `is_match` suffices).
     Regex(Regex, bool),
+    /// A regex without named groups that stands for a set of literal strings.
+    Literals(LitMatch),
     EqualsText(String),
     EqualsNum(f64),
     Exists(bool),
@@ -183,6 +185,7 @@ fn field_literals(field: &str, pred: &Pred) -> Option<Vec<Lit>> {
         Pred::Contains(lits) => (lits.clone(), false),
         Pred::EqualsText(s) => (vec![s.clone()], false),
         Pred::Regex(re, _) => regex_literals(re.as_str())?,
+        Pred::Literals(lm) => (lm.set.clone(), false),
         _ => return None,
     };
     let places = places(field)?;
@@ -243,6 +246,82 @@ fn regex_literals(pattern: &str) -> Option<(Vec<String>, bool)> {
     Some((out, ci))
 }
 
+/// A regex that only stands for a set of literal strings: `^(a|b)$` (equals one),
+/// `^prefix (x|y)` (starts with one), `(x|y) suffix$`, `next page token (unchanged|same)`
+/// (contains one). Matched with string comparisons: the same answers, without the regex engine.
+#[derive(Debug, Clone)]
+pub struct LitMatch {
+    start: bool,
+    end: bool,
+    set: Vec<String>,
+}
+
+impl LitMatch {
+    /// The literal form of `pattern`, when it has one.
+    pub fn of(pattern: &str) -> Option<LitMatch> {
+        let (start, rest) = match pattern.strip_prefix('^') {
+            Some(r) => (true, r),
+            None => (false, pattern),
+        };
+        let (end, body) = match rest.strip_suffix('$') {
+            Some(b) if !b.ends_with('\\') => (true, b),
+            _ => (false, rest),
+        };
+        let hir = regex_syntax::Parser::new().parse(body).ok()?;
+        // `^a|b$` is `(^a)|(b$)`: an anchor binds to one branch of a top-level alternation.
+        if (start || end) && matches!(hir.kind(), regex_syntax::hir::HirKind::Alternation(_)) {
+            return None;
+        }
+        let set = literal_set(&hir, 64)?;
+        Some(LitMatch { start, end, set })
+    }
+
+    /// Whether `v` matches, as the regex would.
+    pub fn matches(&self, v: &str) -> bool {
+        self.set.iter().any(|l| match (self.start, self.end) {
+            (true, true) => v == l,
+            (true, false) => v.starts_with(l.as_str()),
+            (false, true) => v.ends_with(l.as_str()),
+            (false, false) => v.contains(l.as_str()),
+        })
+    }
+}
+
+/// Every string a regex without repetition, classes or look-around matches (at most `cap`).
+fn literal_set(h: &regex_syntax::hir::Hir, cap: usize) -> Option<Vec<String>> {
+    use regex_syntax::hir::HirKind;
+    match h.kind() {
+        HirKind::Empty => Some(vec![String::new()]),
+        HirKind::Literal(l) => Some(vec![String::from_utf8(l.0.to_vec()).ok()?]),
+        HirKind::Capture(c) => literal_set(&c.sub, cap),
+        HirKind::Alternation(xs) => {
+            let mut out = Vec::new();
+            for x in xs {
+                out.extend(literal_set(x, cap)?);
+                if out.len() > cap {
+                    return None;
+                }
+            }
+            Some(out)
+        }
+        HirKind::Concat(xs) => {
+            let mut out = vec![String::new()];
+            for x in xs {
+                let part = literal_set(x, cap)?;
+                if out.len() * part.len() > cap {
+                    return None;
+                }
+                out = out
+                    .iter()
+                    .flat_map(|a| part.iter().map(move |b| format!("{a}{b}")))
+                    .collect();
+            }
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
 fn value_text<'e>(ev: &'e Event<'_>, field: &str) -> Option<Cow<'e, str>> {
     match field {
         "msg" => Some(Cow::Borrowed(&ev.msg)),
@@ -264,6 +343,7 @@ fn eval_field(ev: &Event<'_>, field: &str, pred: &Pred, caps: &mut Captures) -> 
         }
         Pred::EqualsText(s) => value_text(ev, field).is_some_and(|v| v == s.as_str()),
         Pred::Regex(re, false) => value_text(ev, field).is_some_and(|v| re.is_match(&v)),
+        Pred::Literals(lm) => value_text(ev, field).is_some_and(|v| lm.matches(&v)),
         Pred::Regex(re, true) => {
             let Some(v) = value_text(ev, field) else {
                 return false;
@@ -335,6 +415,52 @@ mod tests {
             f("msg", r#""(password|token)""#).map(|v| v[0].place),
             Some(Place::Msg),
             "msg is decoded"
+        );
+    }
+
+    #[test]
+    fn literal_regexes_match_like_the_regex() {
+        let pats = [
+            "^(HTTP request complete|Request complete)$",
+            "^finished (unary|stream) call with code",
+            "next page token (unchanged|is the same)",
+            "code = (Unauthenticated)$",
+            "^a|b$",
+            "^(?:a|b)$",
+            "(?i)too many",
+            "^x.y$",
+            r"^a\$",
+            "",
+        ];
+        let texts = [
+            "HTTP request complete",
+            "HTTP request complete ",
+            "Request complete",
+            "finished unary call with code OK",
+            "xfinished stream call with code",
+            "error: next page token is the same - bug",
+            "rpc error: code = Unauthenticated",
+            "a",
+            "b",
+            "ab",
+            "xb",
+            "TOO MANY",
+            "x-y",
+            "a$",
+            "",
+        ];
+        let mut literal = 0;
+        for p in pats {
+            let re = Regex::new(p).unwrap();
+            let Some(lm) = LitMatch::of(p) else { continue };
+            literal += 1;
+            for t in texts {
+                assert_eq!(lm.matches(t), re.is_match(t), "{p:?} on {t:?}");
+            }
+        }
+        assert_eq!(
+            literal, 6,
+            "all but the alternations at top level, (?i) and `.`"
         );
     }
 

@@ -8,7 +8,7 @@ use std::path::Path;
 use regex::RegexBuilder;
 use toml::Spanned;
 
-use super::condition::{CmpOp, Cond, Pred};
+use super::condition::{CmpOp, Cond, LitMatch, Pred};
 use super::spec::{CondSpec, RuleSpec, WindowSpec};
 use super::template::Template;
 use super::{Docs, Rule, Severity, Window, WindowKind};
@@ -491,7 +491,11 @@ fn leaf(
                 cx.err(Some(r.span()), format!("invalid regex: {first}"))
             })?;
         let named = re.capture_names().flatten().next().is_some();
-        Pred::Regex(re, named)
+        match LitMatch::of(re.as_str()).filter(|_| !named) {
+            // A set of plain strings needs no regex engine (most `msg` patterns are).
+            Some(lm) => Pred::Literals(lm),
+            None => Pred::Regex(re, named),
+        }
     } else if let Some(v) = &s.equals {
         match v {
             toml::Value::String(t) => Pred::EqualsText(t.clone()),
