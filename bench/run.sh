@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The throughput harness: generates a deterministic debug-level NDJSON log (examples/gen_log.rs,
 # seeded), then runs side by side, RUNS times each (best time, largest RSS):
-#   baton-lint on the file (-j 1), baton-lint from stdin, jq -c 'select(.level=="error")',
+#   baton-lint on the file (-j 1: one thread; -j 2: reader, two workers and the engine), baton-lint
+#   from stdin (-j 2), jq -c 'select(.level=="error")',
 #   rg -c with the rules' literals, cat FILE | wc -c, and 8 files with -j 1 vs -j 2.
 # Prints MB/s, lines/s, peak RSS (/usr/bin/time -v) and the ratios the targets are about.
 #
@@ -48,20 +49,21 @@ measure() {
 
 LIT='next page token|Too Many Requests|code = Unauthenticated|code = PermissionDenied|x509: |connection refused|no such host|does not have provisioner|provisioning is not enabled|ingest invariant|panic: '
 measure "baton-lint file -j1"  "$BL --isolated -q -j 1 $F"
-measure "baton-lint stdin"     "cat $F | $BL --isolated -q"
+measure "baton-lint file -j2"  "$BL --isolated -q -j 2 $F"
+measure "baton-lint stdin"     "cat $F | $BL --isolated -q -j 2"
 measure "jq select level"      "jq -c 'select(.level==\"error\")' $F"
 measure "rg -c literals"       "rg -c '$LIT' $F"
 measure "cat | wc -c"          "cat $F | wc -c"
 measure "8 files -j1"          "$BL --isolated -q -j 1 $PARTS/*.log"
 measure "8 files -j2"          "$BL --isolated -q -j 2 $PARTS/*.log"
 if [ "${BENCH_8G:-0}" = 1 ]; then
-  measure "baton-lint stdin 8x"  "for i in 1 2 3 4 5 6 7 8; do cat $F; done | $BL --isolated -q"
+  measure "baton-lint stdin 8x"  "for i in 1 2 3 4 5 6 7 8; do cat $F; done | $BL --isolated -q -j 2"
 fi
 
 printf '\nbaton-lint %s, %s cores, %s\n' "$($BL --version | cut -d' ' -f2)" "$(nproc)" "$(uname -srm)"
 printf 'input: %s, %d bytes, %d lines (%.0f B/line)\n\n' "$F" "$BYTES" "$LINES" "$(awk "BEGIN{print $BYTES/$LINES}")"
 printf '%-24s %9s %10s %12s %10s\n' "run" "seconds" "MB/s" "lines/s" "peak RSS"
-for name in "baton-lint file -j1" "baton-lint stdin" "jq select level" "rg -c literals" "cat | wc -c" "8 files -j1" "8 files -j2" "baton-lint stdin 8x"; do
+for name in "baton-lint file -j1" "baton-lint file -j2" "baton-lint stdin" "jq select level" "rg -c literals" "cat | wc -c" "8 files -j1" "8 files -j2" "baton-lint stdin 8x"; do
   [ -n "${SECS[$name]:-}" ] || continue
   mult=1; [ "$name" = "baton-lint stdin 8x" ] && mult=8
   awk -v n="$name" -v s="${SECS[$name]}" -v b="$BYTES" -v l="$LINES" -v k="${KB[$name]}" -v m="$mult" \

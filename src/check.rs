@@ -184,17 +184,20 @@ impl<'r> Linter<'r> {
     }
 }
 
-/// Drives one input through a linter: `read` runs the chunker with the consumer it is given.
+/// Drives one input through a linter: `read` runs the chunker with the consumer it is given
+/// (each chunk with its prepared records when workers made them).
 fn drive(
     rules: &RuleSet,
     path: &str,
     on_new: &mut dyn FnMut(&Finding) -> io::Result<()>,
-    read: impl FnOnce(&mut dyn FnMut(&input::Chunk) -> bool) -> io::Result<input::ReadStats>,
+    read: impl FnOnce(
+        &mut dyn FnMut(&input::Chunk, Option<&Prepared>) -> bool,
+    ) -> io::Result<input::ReadStats>,
 ) -> io::Result<InputResult> {
     let mut linter = Linter::new(rules, path);
     let mut sink_err: Option<io::Error> = None;
-    let stats = read(&mut |chunk| {
-        for f in linter.feed(chunk, None) {
+    let stats = read(&mut |chunk, prepared| {
+        for f in linter.feed(chunk, prepared) {
             if let Err(e) = on_new(&f) {
                 sink_err = Some(e);
                 return false;
@@ -220,30 +223,18 @@ pub fn lint_reader<R: Read + Send + 'static>(
 ) -> io::Result<InputResult> {
     if opts.workers == 0 {
         return drive(rules, path, on_new, |consume| {
-            input::stream(src, opts.max_line_bytes, consume)
+            input::stream(src, opts.max_line_bytes, |c| consume(c, None))
         });
     }
-    let mut linter = Linter::new(rules, path);
-    let mut sink_err: Option<io::Error> = None;
-    let stats = crate::pipeline::stream_prepared(
-        src,
-        opts.max_line_bytes,
-        opts.workers,
-        |chunk, p: &mut Prepared| crate::prepare::prepare(rules, chunk, p),
-        |chunk, p| {
-            for f in linter.feed(chunk, Some(p)) {
-                if let Err(e) = on_new(&f) {
-                    sink_err = Some(e);
-                    return false;
-                }
-            }
-            true
-        },
-    );
-    if let Some(e) = sink_err {
-        return Err(e);
-    }
-    linter.finish(stats?, on_new)
+    drive(rules, path, on_new, |consume| {
+        crate::pipeline::stream_prepared(
+            src,
+            opts.max_line_bytes,
+            opts.workers,
+            |chunk, p: &mut Prepared| crate::prepare::prepare(rules, chunk, p),
+            |chunk, p| consume(chunk, Some(p)),
+        )
+    })
 }
 
 /// [`lint_reader`] in the calling thread, for readers that cannot move (tar members).
@@ -255,7 +246,7 @@ pub fn lint_reader_here<R: Read>(
     on_new: &mut dyn FnMut(&Finding) -> io::Result<()>,
 ) -> io::Result<InputResult> {
     drive(rules, path, on_new, |consume| {
-        input::stream_here(src, opts.max_line_bytes, consume)
+        input::stream_here(src, opts.max_line_bytes, |c| consume(c, None))
     })
 }
 

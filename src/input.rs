@@ -218,6 +218,19 @@ pub fn for_each_line(chunk: &Chunk, mut f: impl FnMut(ChunkLine<'_>)) {
     }
 }
 
+/// Grows the stdin pipe to 1 MiB when stdin is a pipe (Linux): a pipe of the default 64 KiB
+/// makes the writer and the reader take turns far more often. Failure changes nothing.
+pub fn grow_stdin_pipe() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: fcntl on fd 0 with F_SETPIPE_SZ takes an int and touches no memory of ours;
+        // on anything but a pipe it fails with EBADF / EINVAL, which is ignored.
+        unsafe {
+            libc::fcntl(0, libc::F_SETPIPE_SZ, 1 << 20);
+        }
+    }
+}
+
 static INTERRUPTED: std::sync::OnceLock<Arc<AtomicBool>> = std::sync::OnceLock::new();
 
 /// Turns SIGINT and SIGTERM into a flag: the stream stops at the next chunk (or within 100 ms
@@ -274,6 +287,13 @@ where
     if interrupted() {
         return Ok(ReadStats::default());
     }
+    join_reader(reader)
+}
+
+/// The reader thread's result once its consumer is done.
+pub(crate) fn join_reader(
+    reader: thread::JoinHandle<io::Result<ReadStats>>,
+) -> io::Result<ReadStats> {
     match reader.join() {
         Ok(Ok(stats)) => Ok(stats),
         // The consumer stopped early (e.g. the output pipe closed): not an input error.

@@ -5,6 +5,8 @@
 //! JSON, zap console, multi-line JSON, panics, text → [`event::Event`]) → [`engine`] (rules from
 //! [`rules`], stateful windows, grouping → [`finding::Finding`]) → [`report`] (formats, through
 //! [`redact`]). [`check`] wires one input through that path; [`cmd`] holds the subcommands.
+//! On several cores, [`pipeline`] runs [`prepare`] (single-line records parsed, rule conditions
+//! evaluated) on worker threads between [`input`] and [`parse`], and hands the chunks on in order.
 
 pub mod batch;
 pub mod c1z;

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, bounded};
 
-use crate::input::{Chunk, ChunkSink, ReadStats, interrupted, read_chunks};
+use crate::input::{Chunk, ChunkSink, ReadStats, interrupted, join_reader, read_chunks};
 
 const READ_BUF: usize = 256 << 10;
 const POLL: Duration = Duration::from_millis(100);
@@ -155,13 +155,7 @@ where
     if signalled {
         return Ok(ReadStats::default());
     }
-    match reader.join() {
-        Ok(Ok(stats)) => Ok(stats),
-        // The consumer stopped early (e.g. the output pipe closed): not an input error.
-        Ok(Err(e)) if e.kind() == io::ErrorKind::BrokenPipe => Ok(ReadStats::default()),
-        Ok(Err(e)) => Err(e),
-        Err(_) => Err(io::Error::other("reader thread panicked")),
-    }
+    join_reader(reader)
 }
 
 #[cfg(test)]

@@ -268,10 +268,13 @@ pub fn lint_inputs(
         for input in work {
             let mut on_new = |f: &Finding| to_sinks(sinks, &mut sink_err, f);
             let units = match input {
-                Input::Path(p) if p == Path::new("-") => vec![batch::unit_of(
-                    &stdin_name,
-                    lint_reader(&cfg.rules, io::stdin(), &stdin_name, read, &mut on_new),
-                )],
+                Input::Path(p) if p == Path::new("-") => {
+                    crate::input::grow_stdin_pipe();
+                    vec![batch::unit_of(
+                        &stdin_name,
+                        lint_reader(&cfg.rules, io::stdin(), &stdin_name, read, &mut on_new),
+                    )]
+                }
                 Input::Path(p) => batch::lint_path(&cfg.rules, &p, opts, &mut on_new),
                 Input::Stream(name, r) => {
                     vec![batch::unit_of(
