@@ -161,7 +161,10 @@ pub fn derive(ev: &Event<'_>, name: &str) -> Option<String> {
         "status_code" => {
             field_text(ev, "http.status_code").or_else(|| field_text(ev, "status_code"))
         }
-        "path_template" => field_text(ev, "http.url_details.path").map(|p| path_template(&p)),
+        "path_template" => ev
+            .get("http.url_details.path")
+            .map(|p| path_template(&p.into_text()))
+            .filter(|t| !t.is_empty()),
         "exit_status" => Some(exit_status(derive(ev, "wire_code").as_deref()).to_string()),
         // A recovered panic (`gRPC handler panic`, `HTTP request panic`) carries its trace in
         // `stack`; raw panics get these fields from the parser.

@@ -62,20 +62,20 @@ pub enum Level {
 impl Level {
     /// Parses zap's lowercase (JSON) or capital (console) level names.
     pub fn parse(s: &str) -> Option<Level> {
-        let l = match s.len() {
-            4..=6 => s,
-            _ => return None,
-        };
-        Some(match l.to_ascii_lowercase().as_str() {
-            "debug" => Level::Debug,
-            "info" => Level::Info,
-            "warn" | "warning" => Level::Warn,
-            "error" => Level::Error,
-            "dpanic" => Level::DPanic,
-            "panic" => Level::Panic,
-            "fatal" => Level::Fatal,
-            _ => return None,
-        })
+        const NAMES: [(&str, Level); 8] = [
+            ("debug", Level::Debug),
+            ("info", Level::Info),
+            ("warn", Level::Warn),
+            ("warning", Level::Warn),
+            ("error", Level::Error),
+            ("dpanic", Level::DPanic),
+            ("panic", Level::Panic),
+            ("fatal", Level::Fatal),
+        ];
+        NAMES
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(s))
+            .map(|(_, l)| *l)
     }
 
     /// zap's lowercase name.
@@ -473,6 +473,16 @@ mod tests {
         );
         assert!(ev.get("http.headers.nope").is_none());
         assert!(ev.get("http.nope").is_none());
+    }
+
+    #[test]
+    fn levels_parse_in_any_case() {
+        assert_eq!(Level::parse("warn"), Some(Level::Warn));
+        assert_eq!(Level::parse("WARN"), Some(Level::Warn));
+        assert_eq!(Level::parse("warning"), Some(Level::Warn));
+        assert_eq!(Level::parse("DPANIC"), Some(Level::DPanic));
+        assert_eq!(Level::parse("warn "), None);
+        assert_eq!(Level::parse("verbose"), None);
     }
 
     #[test]
