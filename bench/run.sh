@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The throughput harness: generates a deterministic debug-level NDJSON log (examples/gen_log.rs,
-# seeded), then runs side by side, RUNS times each (best time, largest RSS):
+# seeded), then runs side by side, RUNS interleaved rounds (best time, largest RSS):
 #   baton-lint on the file (-j 1: one thread; -j 2: reader, two workers and the engine), baton-lint
 #   from stdin (-j 2), jq -c 'select(.level=="error")',
 #   rg -c with the rules' literals, cat FILE | wc -c, and 8 files with -j 1 vs -j 2.
@@ -33,32 +33,36 @@ LINES=$(wc -l < "$F")
 PARTS=target/bench/parts-$SIZE
 if [ ! -d "$PARTS" ]; then mkdir -p "$PARTS" && split -n l/8 -d "$F" "$PARTS/part-" && for p in "$PARTS"/part-*; do mv "$p" "$p.log"; done; fi
 
-# measure NAME CMD...: best wall time (s) and largest max RSS (KiB) over RUNS runs
-declare -A SECS KB
-measure() {
-  local name=$1; shift
-  local best="" rss=0
+# Runs are interleaved (every command once, then again, RUNS rounds) so that the machine's
+# drift over minutes hits every command alike; each keeps its best wall time (s) and its largest
+# max RSS (KiB).
+declare -A SECS KB CMD
+NAMES=()
+add() { NAMES+=("$1"); CMD[$1]=$2; }
+measure_all() {
   for _ in $(seq "$RUNS"); do
-    /usr/bin/time -f "%e %M" -o target/bench/.time bash -c "$*" > /dev/null 2>&1 || true
-    read -r s kb < <(tail -n 1 target/bench/.time)
-    if [ -z "$best" ] || awk "BEGIN{exit !($s < $best)}"; then best=$s; fi
-    [ "$kb" -gt "$rss" ] && rss=$kb
+    for name in "${NAMES[@]}"; do
+      /usr/bin/time -f "%e %M" -o target/bench/.time bash -c "${CMD[$name]}" > /dev/null 2>&1 || true
+      read -r s kb < <(tail -n 1 target/bench/.time)
+      if [ -z "${SECS[$name]:-}" ] || awk "BEGIN{exit !($s < ${SECS[$name]})}"; then SECS[$name]=$s; fi
+      [ "$kb" -gt "${KB[$name]:-0}" ] && KB[$name]=$kb
+    done
   done
-  SECS[$name]=$best; KB[$name]=$rss
 }
 
 LIT='next page token|Too Many Requests|code = Unauthenticated|code = PermissionDenied|x509: |connection refused|no such host|does not have provisioner|provisioning is not enabled|ingest invariant|panic: '
-measure "baton-lint file -j1"  "$BL --isolated -q -j 1 $F"
-measure "baton-lint file -j2"  "$BL --isolated -q -j 2 $F"
-measure "baton-lint stdin"     "cat $F | $BL --isolated -q -j 2"
-measure "jq select level"      "jq -c 'select(.level==\"error\")' $F"
-measure "rg -c literals"       "rg -c '$LIT' $F"
-measure "cat | wc -c"          "cat $F | wc -c"
-measure "8 files -j1"          "$BL --isolated -q -j 1 $PARTS/*.log"
-measure "8 files -j2"          "$BL --isolated -q -j 2 $PARTS/*.log"
+add "baton-lint file -j1"  "$BL --isolated -q -j 1 $F"
+add "baton-lint file -j2"  "$BL --isolated -q -j 2 $F"
+add "baton-lint stdin"     "cat $F | $BL --isolated -q -j 2"
+add "jq select level"      "jq -c 'select(.level==\"error\")' $F"
+add "rg -c literals"       "rg -c '$LIT' $F"
+add "cat | wc -c"          "cat $F | wc -c"
+add "8 files -j1"          "$BL --isolated -q -j 1 $PARTS/*.log"
+add "8 files -j2"          "$BL --isolated -q -j 2 $PARTS/*.log"
 if [ "${BENCH_8G:-0}" = 1 ]; then
-  measure "baton-lint stdin 8x"  "for i in 1 2 3 4 5 6 7 8; do cat $F; done | $BL --isolated -q -j 2"
+  add "baton-lint stdin 8x"  "for i in 1 2 3 4 5 6 7 8; do cat $F; done | $BL --isolated -q -j 2"
 fi
+measure_all
 
 printf '\nbaton-lint %s, %s cores, %s\n' "$($BL --version | cut -d' ' -f2)" "$(nproc)" "$(uname -srm)"
 printf 'input: %s, %d bytes, %d lines (%.0f B/line)\n\n' "$F" "$BYTES" "$LINES" "$(awk "BEGIN{print $BYTES/$LINES}")"
