@@ -45,7 +45,7 @@ measure_all() {
       /usr/bin/time -f "%e %M" -o target/bench/.time bash -c "${CMD[$name]}" > /dev/null 2>&1 || true
       read -r s kb < <(tail -n 1 target/bench/.time)
       if [ -z "${SECS[$name]:-}" ] || awk "BEGIN{exit !($s < ${SECS[$name]})}"; then SECS[$name]=$s; fi
-      [ "$kb" -gt "${KB[$name]:-0}" ] && KB[$name]=$kb
+      if [ "$kb" -gt "${KB[$name]:-0}" ]; then KB[$name]=$kb; fi
     done
   done
 }
