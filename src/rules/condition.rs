@@ -464,6 +464,35 @@ mod tests {
         );
     }
 
+    proptest::proptest! {
+        #[test]
+        fn literal_form_agrees_with_the_regex(
+            // Letters, now and then one special character, escaped (a literal) or not.
+            words in proptest::collection::vec("[ab]{0,3}(\\\\[.$^()|?*]|[.$^()|?*])?[ab]{0,2}", 1..4),
+            start: bool,
+            end: bool,
+            group: bool,
+            texts in proptest::collection::vec("[ab.$^()|]{0,6}", 1..8),
+        ) {
+            let mut p = words.join("|");
+            if group {
+                p = format!("({p})");
+            }
+            if start {
+                p.insert(0, '^');
+            }
+            if end {
+                p.push('$');
+            }
+            let (Ok(re), Some(lm)) = (Regex::new(&p), LitMatch::of(&p)) else {
+                return Ok(());
+            };
+            for t in &texts {
+                proptest::prop_assert_eq!(lm.matches(t), re.is_match(t), "{:?} on {:?}", p, t);
+            }
+        }
+    }
+
     #[test]
     fn all_picks_the_most_selective_child() {
         let c = Cond::All(vec![
