@@ -267,11 +267,15 @@ impl LitMatch {
             Some(b) if !b.ends_with('\\') => (true, b),
             _ => (false, rest),
         };
-        let hir = regex_syntax::Parser::new().parse(body).ok()?;
         // `^a|b$` is `(^a)|(b$)`: an anchor binds to one branch of a top-level alternation.
-        if (start || end) && matches!(hir.kind(), regex_syntax::hir::HirKind::Alternation(_)) {
-            return None;
+        // Asked of the syntax tree: the HIR may fold `b|b` into `b` and hide the alternation.
+        if start || end {
+            let ast = regex_syntax::ast::parse::Parser::new().parse(body).ok()?;
+            if matches!(ast, regex_syntax::ast::Ast::Alternation(_)) {
+                return None;
+            }
         }
+        let hir = regex_syntax::Parser::new().parse(body).ok()?;
         let set = literal_set(&hir, 64)?;
         Some(LitMatch { start, end, set })
     }
@@ -426,6 +430,7 @@ mod tests {
             "next page token (unchanged|is the same)",
             "code = (Unauthenticated)$",
             "^a|b$",
+            "b|b$",
             "^(?:a|b)$",
             "(?i)too many",
             "^x.y$",
