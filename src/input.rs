@@ -40,12 +40,12 @@ pub trait ChunkSink {
 }
 
 /// The threaded sink: a bounded channel (backpressure) and a pool of recycled buffers.
-struct ChannelSink<'a> {
-    tx: &'a Sender<Chunk>,
-    pool: &'a Receiver<Vec<u8>>,
+struct ChannelSink {
+    tx: Sender<Chunk>,
+    pool: Receiver<Vec<u8>>,
 }
 
-impl ChunkSink for ChannelSink<'_> {
+impl ChunkSink for ChannelSink {
     fn send(&mut self, chunk: Chunk) -> io::Result<()> {
         self.tx
             .send(chunk)
@@ -59,6 +59,22 @@ impl ChunkSink for ChannelSink<'_> {
         v.clear();
         v
     }
+}
+
+/// Starts the reader thread: `src` cut into chunks for `sink`. Detached in spirit: on SIGINT it
+/// may be blocked in read(), and the process ends without waiting for it.
+pub(crate) fn spawn_reader<R, S>(
+    src: R,
+    max_line: usize,
+    mut sink: S,
+) -> io::Result<thread::JoinHandle<io::Result<ReadStats>>>
+where
+    R: Read + Send + 'static,
+    S: ChunkSink + Send + 'static,
+{
+    thread::Builder::new()
+        .name("baton-lint-reader".into())
+        .spawn(move || read_chunks(src, max_line, &mut sink))
 }
 
 /// The same-thread sink: calls the consumer directly (for readers that cannot move to a
@@ -256,18 +272,7 @@ where
 {
     let (tx, rx) = bounded::<Chunk>(CHANNEL_CHUNKS);
     let (pool_tx, pool_rx) = bounded::<Vec<u8>>(CHANNEL_CHUNKS + 2);
-    let reader = thread::Builder::new()
-        .name("baton-lint-reader".into())
-        .spawn(move || {
-            read_chunks(
-                src,
-                max_line,
-                &mut ChannelSink {
-                    tx: &tx,
-                    pool: &pool_rx,
-                },
-            )
-        })?;
+    let reader = spawn_reader(src, max_line, ChannelSink { tx, pool: pool_rx })?;
     loop {
         let chunk = match rx.recv_timeout(Duration::from_millis(100)) {
             Ok(c) => c,

@@ -12,21 +12,21 @@ use std::time::Duration;
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, bounded};
 
-use crate::input::{Chunk, ChunkSink, ReadStats, interrupted, join_reader, read_chunks};
+use crate::input::{Chunk, ChunkSink, ReadStats, interrupted, join_reader, spawn_reader};
 
 const READ_BUF: usize = 256 << 10;
 const POLL: Duration = Duration::from_millis(100);
 
 /// The reader's sink: numbers chunks and takes buffers from a bounded pool.
-struct SeqSink<'a> {
-    tx: &'a Sender<(u64, Chunk)>,
-    pool: &'a Receiver<Vec<u8>>,
+struct SeqSink {
+    tx: Sender<(u64, Chunk)>,
+    pool: Receiver<Vec<u8>>,
     seq: u64,
     allocated: usize,
     in_flight: usize,
 }
 
-impl ChunkSink for SeqSink<'_> {
+impl ChunkSink for SeqSink {
     fn send(&mut self, chunk: Chunk) -> io::Result<()> {
         self.tx
             .send((self.seq, chunk))
@@ -75,22 +75,17 @@ where
     let in_flight = 4 * workers + 4;
     let (job_tx, job_rx) = bounded::<(u64, Chunk)>(2 * workers);
     let (pool_tx, pool_rx) = bounded::<Vec<u8>>(in_flight);
-    // Detached: on SIGINT it may be blocked in read(); the process is ending then.
-    let reader = thread::Builder::new()
-        .name("baton-lint-reader".into())
-        .spawn(move || {
-            read_chunks(
-                src,
-                max_line,
-                &mut SeqSink {
-                    tx: &job_tx,
-                    pool: &pool_rx,
-                    seq: 0,
-                    allocated: 0,
-                    in_flight,
-                },
-            )
-        })?;
+    let reader = spawn_reader(
+        src,
+        max_line,
+        SeqSink {
+            tx: job_tx,
+            pool: pool_rx,
+            seq: 0,
+            allocated: 0,
+            in_flight,
+        },
+    )?;
     let (done_tx, done_rx) = bounded::<(u64, Chunk, T)>(in_flight);
     let (spare_tx, spare_rx) = bounded::<T>(in_flight);
     let stop = AtomicBool::new(false);
