@@ -231,7 +231,7 @@ pub fn lint_reader<R: Read + Send + 'static>(
             src,
             opts.max_line_bytes,
             opts.workers,
-            |chunk, p: &mut Prepared| crate::prepare::prepare(rules, chunk, p),
+            |chunk, p: &mut Prepared| p.fill(chunk, rules),
             |chunk, p| consume(chunk, Some(p)),
         )
     })

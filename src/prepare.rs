@@ -167,11 +167,6 @@ impl Prepared {
     }
 }
 
-/// Prepares `chunk` into `out` (the worker's step).
-pub fn prepare(rules: &RuleSet, chunk: &Chunk, out: &mut Prepared) {
-    out.fill(chunk, rules);
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
