@@ -109,7 +109,7 @@ impl<'r> Linter<'r> {
             *baton_seen = true;
         }
         overview.observe(ev);
-        engine.on_event_with(ev, hits);
+        engine.on_event(ev, hits);
     }
 
     /// Feeds one chunk (with its prepared records, if a worker made them); returns the findings

@@ -154,29 +154,29 @@ impl<'r> Engine<'r> {
         }
     }
 
-    /// Runs every rule on one event. Findings opened by it are reported by [`Engine::drain_new`].
-    pub fn on_event(&mut self, ev: &Event<'_>) {
-        self.on_event_with(ev, None);
-    }
-
-    /// [`Engine::on_event`] with the event's condition results already computed (by
-    /// [`RuleSet::evaluate`], possibly on another thread).
-    pub fn on_event_with(&mut self, ev: &Event<'_>, pre: Option<&[SlotHit]>) {
+    /// Runs every rule on one event; `pre` holds its condition results when they were already
+    /// computed ([`RuleSet::evaluate`] on a worker thread). Findings opened by it are reported
+    /// by [`Engine::drain_new`].
+    pub fn on_event(&mut self, ev: &Event<'_>, pre: Option<&[SlotHit]>) {
         self.corr.update(ev);
         if let Some(t) = ev.ts {
             self.last_ts = Some(t);
             self.tick(t);
         }
         let rules = self.rules;
-        let mut passed = std::mem::take(&mut self.passed);
-        passed.clear();
-        match pre {
-            Some(p) => passed.extend_from_slice(p),
-            None => rules.evaluate(ev, &mut self.hits, &mut self.scratch, &mut passed),
-        }
+        // Prepared results are read in place; otherwise they are computed into a reused buffer.
+        let mut own = std::mem::take(&mut self.passed);
+        own.clear();
+        let passed: &[SlotHit] = match pre {
+            Some(p) => p,
+            None => {
+                rules.evaluate(ev, &mut self.hits, &mut self.scratch, &mut own);
+                &own
+            }
+        };
         let mut explained = false;
         let mut fallbacks = Vec::new();
-        for hit in &passed {
+        for hit in passed {
             let (ri, slot) = rules.slots()[hit.slot];
             let rule = &rules.rules[ri];
             let w = rule.window.as_ref();
@@ -230,7 +230,7 @@ impl<'r> Engine<'r> {
                 }
             }
         }
-        self.passed = passed;
+        self.passed = own;
         if !explained {
             for (ri, caps) in fallbacks {
                 self.matched(ri, ev, &caps);
