@@ -130,30 +130,16 @@ fn half_a_burst_in_each_of_two_files_is_no_burst() {
             r#"{{"level":"warn","ts":{t},"msg":"retrying operation","error":"rpc error: code = Unavailable desc = 429 Too Many Requests","wait":1.0}}"#
         )
     };
-    let a = dir.path().join("a.log");
-    let b = dir.path().join("b.log");
-    std::fs::write(
-        &a,
-        (0..3)
-            .map(|i| line(100.0 + i as f64) + "\n")
-            .collect::<String>(),
-    )
-    .unwrap();
-    std::fs::write(
-        &b,
-        (3..6)
-            .map(|i| line(100.0 + i as f64) + "\n")
-            .collect::<String>(),
-    )
-    .unwrap();
-    let both = dir.path().join("both.log");
-    std::fs::write(
-        &both,
-        (0..6)
-            .map(|i| line(100.0 + i as f64) + "\n")
-            .collect::<String>(),
-    )
-    .unwrap();
+    // Retries at 100 s, 101 s, … for the seconds in `secs`.
+    let write = |name: &str, secs: std::ops::Range<usize>| {
+        let path = dir.path().join(name);
+        let text: String = secs.map(|i| line(100.0 + i as f64) + "\n").collect();
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let a = write("a.log", 0..3);
+    let b = write("b.log", 3..6);
+    let both = write("both.log", 0..6);
     for j in ["1", "2"] {
         let (code, out) = run(&[
             "--isolated",
