@@ -150,7 +150,13 @@ pub fn derive(ev: &Event<'_>, name: &str) -> Option<String> {
                 URL.captures(text).map(|c| {
                     let u = &c[1];
                     let rest = u.split("://").nth(1).unwrap_or(u);
-                    rest.split('/').next().unwrap_or(rest).to_string()
+                    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+                    // `user:password@host`: the host is after the last `@`.
+                    authority
+                        .rsplit('@')
+                        .next()
+                        .unwrap_or(authority)
+                        .to_string()
                 })
             }),
         "url" => URL.captures(text).map(|c| c[1].to_string()).or_else(|| {

@@ -10,7 +10,8 @@ use indexmap::IndexMap;
 
 use crate::context;
 use crate::event::{Event, Timestamp};
-use crate::finding::{Finding, clip, fnv1a};
+use crate::finding::{Finding, fnv1a, redacted_clip};
+use crate::redact::{ValueRedactor, redact_field};
 use crate::rules::window::{AbsenceState, CountOutcome, CountState, Mark, RatioState, RepeatState};
 use crate::rules::{Captures, Rule, RuleSet, Slot, SlotHit, WindowKind};
 
@@ -287,13 +288,15 @@ impl<'r> Engine<'r> {
         let corr = &self.corr;
         let f = &mut self.findings[idx];
         if opened {
-            f.vars.insert("key".into(), key.to_string());
+            f.vars
+                .insert("key".into(), redact_field("key", key).into_owned());
             // The deciding event (e.g. `Sync complete.`) says what the start did not.
             if let Some(d) = decider {
+                let clean = ValueRedactor::new(&d.raw);
                 for name in rule.message.names() {
                     if !f.vars.contains_key(name) {
                         if let Some(v) = resolve(name, &caps, d, corr) {
-                            f.vars.insert(name.to_string(), v.into_owned());
+                            f.vars.insert(name.to_string(), clean.value(name, &v));
                         }
                     }
                 }
@@ -381,7 +384,7 @@ impl<'r> Engine<'r> {
             line: ev.span.first_line,
             end_line: ev.span.last_line,
             ts: ev.ts,
-            evidence: clip(&ev.raw),
+            evidence: redacted_clip(&ev.raw),
         }
     }
 
@@ -564,6 +567,7 @@ impl<'r> Engine<'r> {
         for k in CONTEXT_KEYS {
             if !f.context.contains_key(k) {
                 if let Some(v) = context::derive(ev, k) {
+                    let v = ValueRedactor::new(&ev.raw).value(k, &v);
                     f.context.insert(k.to_string(), v);
                 }
             }
@@ -573,18 +577,19 @@ impl<'r> Engine<'r> {
     fn open(&mut self, ri: usize, ev: &Event<'_>, caps: &Captures, key: Option<&str>) -> usize {
         let rule: &Rule = &self.rules.rules[ri];
         let mut vars = IndexMap::new();
+        let clean = ValueRedactor::new(&ev.raw);
         for name in rule.message.names() {
             if let Some(v) = resolve(name, caps, ev, &self.corr) {
-                vars.insert(name.to_string(), v.into_owned());
+                vars.insert(name.to_string(), clean.value(name, &v));
             }
         }
         for (k, v) in caps {
-            vars.entry(k.clone()).or_insert_with(|| v.clone());
+            vars.entry(k.clone()).or_insert_with(|| clean.value(k, v));
         }
         let mut ctx = IndexMap::new();
         for k in CONTEXT_KEYS {
             if let Some(v) = context::derive(ev, k) {
-                ctx.insert(k.to_string(), v);
+                ctx.insert(k.to_string(), clean.value(k, &v));
             }
         }
         if !ctx.contains_key("operation") {

@@ -71,16 +71,22 @@ impl Finding {
         Some(self.last_ts?.secs_since(self.first_ts?))
     }
 
-    /// Adds an evidence line if there is room and it is not a duplicate.
+    /// Adds an evidence line if there is room and it is not a duplicate: redacted whole,
+    /// then clipped (a cut can hide a secret from the patterns, never the other way round).
     pub fn add_evidence(&mut self, line: u64, raw: &str) {
         if self.evidence.len() >= MAX_EVIDENCE || self.evidence.iter().any(|e| e.line == line) {
             return;
         }
         self.evidence.push(Evidence {
             line,
-            text: clip(raw),
+            text: redacted_clip(raw),
         });
     }
+}
+
+/// `raw` redacted, then clipped: how any input text becomes evidence.
+pub fn redacted_clip(raw: &str) -> String {
+    clip(&crate::redact::redact(raw))
 }
 
 /// Cuts `raw` to [`MAX_EVIDENCE_CHARS`] characters (and its first 8 lines), marking the cut.

@@ -20,6 +20,8 @@ pub struct Chunk {
     pub data: Vec<u8>,
     /// Byte offset of `data[0]` in the input.
     pub offset: u64,
+    /// The chunk is one line cut at the line cap (the rest of that line was not read).
+    pub cut: bool,
 }
 
 /// What the reader saw besides the lines themselves.
@@ -147,12 +149,20 @@ pub fn read_chunks(
             buf.truncate(p + 1);
             let data = std::mem::replace(&mut buf, rest);
             let len = data.len() as u64;
-            sink.send(Chunk { data, offset })?;
+            sink.send(Chunk {
+                data,
+                offset,
+                cut: false,
+            })?;
             offset += len;
         }
     }
     if !buf.is_empty() {
-        sink.send(Chunk { data: buf, offset })?;
+        sink.send(Chunk {
+            data: buf,
+            offset,
+            cut: false,
+        })?;
     }
     Ok(stats)
 }
@@ -179,6 +189,7 @@ fn cut_long_lines(
                 sink.send(Chunk {
                     data,
                     offset: *offset + seg_start as u64,
+                    cut: false,
                 })?;
             }
             let mut cut = take_from(sink, &buf[start..start + max]);
@@ -186,6 +197,7 @@ fn cut_long_lines(
             sink.send(Chunk {
                 data: cut,
                 offset: *offset + start as u64,
+                cut: true,
             })?;
             stats.truncated_lines += 1;
             seg_start = end.map_or(buf.len(), |e| e + 1);

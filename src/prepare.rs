@@ -177,6 +177,7 @@ mod tests {
         let chunk = Chunk {
             data: text.as_bytes().to_vec(),
             offset: 0,
+            cut: false,
         };
         let rules = RuleSet::new(crate::rules::load_builtin().unwrap());
         let mut p = Prepared::default();

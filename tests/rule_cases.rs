@@ -25,6 +25,17 @@ fn every_rule_has_two_cases_of_each_kind_and_a_matching_file_name() {
             format!("rules/{}-{}.toml", r.code, r.name),
             "file name = CODE-name.toml"
         );
+        // User rules may leave them out; every built-in rule explains itself.
+        assert!(
+            !r.cause.is_empty() && !r.fix.is_empty() && !r.docs.why.is_empty(),
+            "{}: built-in rules carry cause, fix and docs",
+            r.code
+        );
+        assert_ne!(
+            r.category, "custom",
+            "{}: built-in rules name a category",
+            r.code
+        );
         if r.scope == Scope::C1z {
             // Found by the .c1z checks, not by matching log lines: tested in tests/c1z.rs.
             continue;

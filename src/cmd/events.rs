@@ -9,35 +9,52 @@ use serde_json::{Map, Value as J, json};
 
 use super::{EXIT_CLEAN, EXIT_ERROR};
 use crate::cli::EventsArgs;
-use crate::event::{Event, Value};
+use crate::event::{Event, EventKind, Value};
 use crate::input::{self, for_each_line};
 use crate::parse::{Line, Parser};
+use crate::redact::LineRedactor;
 
-/// One event as JSON (also what the parser snapshots pin).
-pub fn event_json(path: &str, ev: &Event<'_>) -> J {
+/// One event as JSON, redacted. `lines` carries a PEM block across the text events of its
+/// lines (the parser gives each text line its own event).
+pub fn event_json(path: &str, ev: &Event<'_>, lines: &mut LineRedactor) -> J {
+    let msg = if ev.kind == EventKind::Text {
+        let parts: Vec<String> = ev
+            .msg
+            .split('\n')
+            .map(|l| lines.line(l).into_owned())
+            .collect();
+        parts.join("\n")
+    } else {
+        *lines = LineRedactor::default();
+        crate::redact::redact(&ev.msg).into_owned()
+    };
     let mut fields = Map::new();
     for (k, v) in &ev.fields {
         let j = match v {
-            Value::Str(s) => J::String(crate::redact::redact(s).into_owned()),
+            Value::Num(_) | Value::Bool(_) | Value::Json(_) if crate::redact::is_secret_key(k) => {
+                J::String(crate::redact::REDACTED.into())
+            }
+            Value::Str(s) => J::String(crate::redact::redact_field(k, s).into_owned()),
             Value::Num(n) => json!(n),
             Value::Bool(b) => J::Bool(*b),
             Value::Null => J::Null,
             Value::Json(t) => {
-                serde_json::from_str(&crate::redact::redact(t)).unwrap_or(J::String(t.to_string()))
+                let clean = crate::redact::redact(t);
+                serde_json::from_str(&clean).unwrap_or_else(|_| J::String(clean.into_owned()))
             }
         };
         fields.insert(k.to_string(), j);
     }
     json!({
-        "path": path,
+        "path": crate::redact::redact(path),
         "kind": ev.kind.as_str(),
         "lines": [ev.span.first_line, ev.span.last_line],
         "offset": ev.span.byte_offset,
         "ts": ev.ts.map(|t| t.to_rfc3339()),
         "ts_inherited": ev.ts_inherited,
         "level": ev.level.map(|l| l.as_str()),
-        "caller": ev.caller.as_deref(),
-        "msg": crate::redact::redact(&ev.msg),
+        "caller": ev.caller.as_deref().map(crate::redact::redact),
+        "msg": msg,
         "error": ev.error.as_deref().map(crate::redact::redact),
         "fields": fields,
     })
@@ -52,9 +69,10 @@ pub fn write_events<R: Read + Send + 'static>(
     let mut parser = Parser::new();
     let mut n = 0u64;
     let mut err: Option<io::Error> = None;
+    let mut lines = LineRedactor::default();
     let mut emit = |ev: &Event<'_>, err: &mut Option<io::Error>| {
         if err.is_none() {
-            if let Err(e) = writeln!(out, "{}", event_json(path, ev)) {
+            if let Err(e) = writeln!(out, "{}", event_json(path, ev, &mut lines)) {
                 *err = Some(e);
             }
         }

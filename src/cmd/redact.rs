@@ -1,6 +1,8 @@
 //! `baton-lint redact [FILES]`: the input written back line by line with every secret replaced
 //! by `REDACTED`, structure kept (JSON lines stay valid JSON), so a log can be attached to a bug
-//! report. Invalid UTF-8 is written back lossily; overlong lines are cut like everywhere else.
+//! report. PEM blocks and pretty-printed secret arrays are followed across lines. Invalid UTF-8
+//! is written back lossily; a line over the cap (64 MiB here) is cut, and each cut line is said
+//! on stderr with its number.
 
 use std::fs::File;
 use std::io::{self, Read, Write};
@@ -11,18 +13,35 @@ use anyhow::Result;
 use super::{EXIT_CLEAN, EXIT_ERROR};
 use crate::cli::EventsArgs;
 use crate::input::{self, for_each_line};
-use crate::redact::redact;
+use crate::redact::LineRedactor;
 
-/// Redacts `src` into `out`; returns the number of lines changed.
-pub fn redact_stream<R: Read + Send + 'static>(src: R, out: &mut dyn Write) -> io::Result<u64> {
+/// The line cap of `redact`: far above the checker's, since a cut line loses data.
+pub const REDACT_MAX_LINE_BYTES: usize = 64 << 20;
+
+/// Redacts `src` into `out`; returns the number of lines changed. Cut lines are said on
+/// stderr (`name`, line number).
+pub fn redact_stream<R: Read + Send + 'static>(
+    src: R,
+    name: &str,
+    out: &mut dyn Write,
+) -> io::Result<u64> {
     let mut changed = 0u64;
     let mut err = None;
-    input::stream(src, input::DEFAULT_MAX_LINE_BYTES, |chunk| {
+    let mut lines = LineRedactor::default();
+    let mut n = 0u64;
+    input::stream(src, REDACT_MAX_LINE_BYTES, |chunk| {
         for_each_line(chunk, |l| {
+            n += 1;
             if err.is_some() {
                 return;
             }
-            let r = redact(&l.text);
+            if chunk.cut {
+                eprintln!(
+                    "baton-lint: {}:{n}: line longer than {REDACT_MAX_LINE_BYTES} bytes; written cut at that length",
+                    crate::redact::escape_controls(&crate::redact::redact(name))
+                );
+            }
+            let r = lines.line(&l.text);
             changed += matches!(r, std::borrow::Cow::Owned(_)) as u64;
             if let Err(e) = out
                 .write_all(r.as_bytes())
@@ -51,9 +70,10 @@ pub fn run(args: &EventsArgs) -> Result<u8> {
     let mut total = 0;
     for f in files {
         let res = if f == Path::new("-") {
-            redact_stream(io::stdin(), &mut out)
+            redact_stream(io::stdin(), "-", &mut out)
         } else {
-            File::open(f).and_then(|file| redact_stream(file, &mut out))
+            let name = f.display().to_string();
+            File::open(f).and_then(|file| redact_stream(file, &name, &mut out))
         };
         match res {
             Ok(n) => total += n,

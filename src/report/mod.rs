@@ -190,16 +190,21 @@ pub fn where_short(f: &Finding) -> String {
     }
 }
 
-/// A finding with message and evidence redacted: what every reporter prints.
+/// A finding as every reporter prints it: message, evidence, context and path redacted (a
+/// second pass: the engine already redacted what it took from the input; redaction is
+/// idempotent), and control characters made visible (no terminal escape from a log line, no
+/// bare CR to break a line-based format, nothing XML 1.0 forbids).
 pub fn redacted(f: &Finding) -> Finding {
+    let clean = |s: &str| crate::redact::escape_controls(&crate::redact::redact(s)).into_owned();
     let mut f = f.clone();
-    f.message = crate::redact::redact(&f.message).into_owned();
+    f.message = clean(&f.message);
     for e in &mut f.evidence {
-        e.text = crate::redact::redact(&e.text).into_owned();
+        e.text = clean(&e.text);
     }
-    for v in f.context.values_mut() {
-        *v = crate::redact::redact(v).into_owned();
+    for (k, v) in f.context.iter_mut() {
+        *v = crate::redact::escape_controls(&crate::redact::redact_field(k, v)).into_owned();
     }
+    f.path = clean(&f.path);
     f
 }
 

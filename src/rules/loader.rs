@@ -111,25 +111,37 @@ pub fn load_builtin() -> Result<Vec<Rule>, RuleError> {
         .collect()
 }
 
-/// Loads every `*.toml` file in `dir` (sorted by name).
+/// Loads every `*.toml` file in `dir` (sorted by name). An error names the file it is about;
+/// a `*.toml` that is not a regular file (a FIFO, a device) is refused, never waited on.
 pub fn load_dir(dir: &Path) -> Result<Vec<Rule>, RuleError> {
-    let io_err = |e: std::io::Error| RuleError {
-        file: dir.display().to_string(),
+    let io_err = |path: &Path, e: std::io::Error| RuleError {
+        file: path.display().to_string(),
         line: 0,
         col: 0,
         rule: "?".into(),
         message: e.to_string(),
     };
-    let mut paths: Vec<_> = std::fs::read_dir(dir)
-        .map_err(io_err)?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
+    let mut paths = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| io_err(dir, e))? {
+        let entry = entry.map_err(|e| io_err(dir, e))?;
+        let p = entry.path();
+        if p.extension().is_some_and(|x| x == "toml") {
+            paths.push(p);
+        }
+    }
     paths.sort();
     paths
         .iter()
         .map(|p| {
-            let src = std::fs::read_to_string(p).map_err(io_err)?;
+            // metadata follows a symlink: what counts is what would be read.
+            let meta = std::fs::metadata(p).map_err(|e| io_err(p, e))?;
+            if !meta.is_file() {
+                return Err(io_err(
+                    p,
+                    std::io::Error::other("not a regular file; rule files must be plain files"),
+                ));
+            }
+            let src = std::fs::read_to_string(p).map_err(|e| io_err(p, e))?;
             load_str(&p.display().to_string(), &src)
         })
         .collect()
@@ -225,6 +237,7 @@ fn compile(cx: &Ctx<'_>, s: RuleSpec) -> Result<Rule, RuleError> {
             ));
         }
     }
+    let message_src = s.message.into_inner();
     Ok(Rule {
         code: code.clone(),
         name: name.clone(),
@@ -233,14 +246,19 @@ fn compile(cx: &Ctx<'_>, s: RuleSpec) -> Result<Rule, RuleError> {
         preview,
         scope,
         message,
-        message_src: s.message.into_inner(),
+        message_src: message_src.clone(),
         cause: s.cause,
         fix: s.fix,
         group,
         fallback: s.fallback,
         suppressed_by: s.suppressed_by,
         docs: Docs {
-            what: s.docs.what,
+            // A quick local rule without docs still says what it finds (SARIF, `rule CODE`).
+            what: if s.docs.what.is_empty() {
+                message_src.clone()
+            } else {
+                s.docs.what
+            },
             why: s.docs.why,
             example: s.docs.example,
         },

@@ -10,6 +10,9 @@ use toml::Spanned;
 pub struct RuleSpec {
     pub code: Spanned<String>,
     pub name: Spanned<String>,
+    /// Defaults to `custom`: a quick local rule needs only code, name, severity, message and
+    /// a match (the built-in rules all carry their docs; a test checks it).
+    #[serde(default = "custom")]
     pub category: String,
     pub severity: Spanned<String>,
     /// `stable` (default) or `preview`.
@@ -18,8 +21,10 @@ pub struct RuleSpec {
     /// One specific line; `{placeholders}` from captures, fields and derived values.
     pub message: Spanned<String>,
     /// Likely cause (Markdown).
+    #[serde(default)]
     pub cause: String,
     /// What to change (Markdown).
+    #[serde(default)]
     pub fix: String,
     /// `log` (default: matched against log events) or `c1z` (found by the `.c1z` checks; the
     /// file holds only docs, cause and fix, and needs no `match` or cases).
@@ -35,6 +40,7 @@ pub struct RuleSpec {
     /// the same input, this rule's findings are dropped at the end of the input.
     #[serde(default)]
     pub suppressed_by: Vec<String>,
+    #[serde(default)]
     pub docs: Docs,
     #[serde(rename = "match")]
     pub matcher: Option<Spanned<CondSpec>>,
@@ -44,8 +50,12 @@ pub struct RuleSpec {
     pub tests: Tests,
 }
 
+fn custom() -> String {
+    "custom".into()
+}
+
 /// Per-rule documentation (`baton-lint rule CODE`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Docs {
     pub what: String,
