@@ -162,13 +162,17 @@ pub struct CheckArgs {
     /// Cap on a v1 `.c1z` file's decompressed size, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = crate::c1z::DEFAULT_MAX_C1Z_BYTES)]
     pub max_c1z_bytes: u64,
+    /// Cap on the decompressed size of one compressed log (gzip, zstd), in bytes; what
+    /// follows is not read, and a notice says so.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::open::DEFAULT_MAX_DECOMPRESSED_BYTES)]
+    pub max_decompressed_bytes: u64,
     /// In directories, only files matching this glob (repeatable), e.g. `--glob '*.log.gz'`.
     #[arg(long, value_name = "GLOB")]
     pub glob: Vec<String>,
     /// Threads to use (default: the number of CPUs). Several files are linted in parallel; a
     /// single input is parsed and matched ahead on N threads. The output is the same, in input
     /// order, whatever N; `-j 1` runs everything on one thread.
-    #[arg(short = 'j', long, value_name = "N")]
+    #[arg(short = 'j', long, value_name = "N", value_parser = parse_jobs)]
     pub jobs: Option<usize>,
     /// Also write FORMAT to PATH (repeatable), e.g. `--output sarif=findings.sarif`.
     #[arg(long = "output", value_name = "FORMAT=PATH")]
@@ -229,4 +233,15 @@ pub struct CheckRulesArgs {
 pub struct EventsArgs {
     /// Files to parse; `-` or none for stdin.
     pub files: Vec<PathBuf>,
+}
+
+/// Most threads `-j` takes: far more than any machine gains from, few enough that a typo
+/// (`-j 1000000`) cannot spend a minute and a gigabyte starting threads.
+pub const MAX_JOBS: usize = 256;
+
+fn parse_jobs(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=MAX_JOBS).contains(&n) => Ok(n),
+        _ => Err(format!("expected a number of threads from 1 to {MAX_JOBS}")),
+    }
 }

@@ -174,8 +174,9 @@ impl<'a> Value<'a> {
             Some(b'f') if t == "false" => Value::Bool(false),
             Some(b'n') if t == "null" => Value::Null,
             _ => match t.parse::<f64>() {
-                Ok(n) => Value::Num(n),
-                Err(_) => Value::Str(Cow::Borrowed(t)),
+                // `1e999` overflows to infinity: kept as text, never compared as a number.
+                Ok(n) if n.is_finite() => Value::Num(n),
+                _ => Value::Str(Cow::Borrowed(t)),
             },
         }
     }
@@ -256,9 +257,10 @@ pub fn format_num(n: f64) -> String {
 pub fn parse_number_or_duration(s: &str) -> Option<f64> {
     let s = s.trim();
     if let Ok(n) = s.parse::<f64>() {
-        return Some(n);
+        // `inf`, `NaN` and `1e999` are no measurement (report D28).
+        return n.is_finite().then_some(n);
     }
-    parse_go_duration(s)
+    parse_go_duration(s).filter(|n| n.is_finite())
 }
 
 fn parse_go_duration(s: &str) -> Option<f64> {

@@ -63,20 +63,65 @@ impl ChunkSink for ChannelSink {
     }
 }
 
+/// What the reader has handed on so far, readable while it runs: what an interrupted run
+/// reports (the reader may be blocked in read() and is never joined then).
+#[derive(Debug, Default)]
+pub struct Progress {
+    bytes: std::sync::atomic::AtomicU64,
+    truncated_lines: std::sync::atomic::AtomicU64,
+}
+
+impl Progress {
+    /// The stats as of now.
+    pub fn snapshot(&self) -> ReadStats {
+        ReadStats {
+            bytes: self.bytes.load(Ordering::Relaxed),
+            truncated_lines: self.truncated_lines.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// A sink that records [`Progress`] as chunks pass.
+struct Tracked<S> {
+    inner: S,
+    progress: Arc<Progress>,
+}
+
+impl<S: ChunkSink> ChunkSink for Tracked<S> {
+    fn send(&mut self, chunk: Chunk) -> io::Result<()> {
+        let end = chunk.offset + chunk.data.len() as u64 - chunk.cut as u64;
+        self.progress.bytes.fetch_max(end, Ordering::Relaxed);
+        if chunk.cut {
+            self.progress
+                .truncated_lines
+                .fetch_add(1, Ordering::Relaxed);
+        }
+        self.inner.send(chunk)
+    }
+    fn buffer(&mut self) -> Vec<u8> {
+        self.inner.buffer()
+    }
+}
+
+/// The reader thread and its progress.
+pub(crate) type Reader = (thread::JoinHandle<io::Result<ReadStats>>, Arc<Progress>);
+
 /// Starts the reader thread: `src` cut into chunks for `sink`. Detached in spirit: on SIGINT it
 /// may be blocked in read(), and the process ends without waiting for it.
-pub(crate) fn spawn_reader<R, S>(
-    src: R,
-    max_line: usize,
-    mut sink: S,
-) -> io::Result<thread::JoinHandle<io::Result<ReadStats>>>
+pub(crate) fn spawn_reader<R, S>(src: R, max_line: usize, sink: S) -> io::Result<Reader>
 where
     R: Read + Send + 'static,
     S: ChunkSink + Send + 'static,
 {
-    thread::Builder::new()
+    let progress = Arc::new(Progress::default());
+    let mut sink = Tracked {
+        inner: sink,
+        progress: Arc::clone(&progress),
+    };
+    let handle = thread::Builder::new()
         .name("baton-lint-reader".into())
-        .spawn(move || read_chunks(src, max_line, &mut sink))
+        .spawn(move || read_chunks(src, max_line, &mut sink))?;
+    Ok((handle, progress))
 }
 
 /// The same-thread sink: calls the consumer directly (for readers that cannot move to a
@@ -261,13 +306,36 @@ pub fn grow_stdin_pipe() {
 
 static INTERRUPTED: std::sync::OnceLock<Arc<AtomicBool>> = std::sync::OnceLock::new();
 
+/// How long a run may take to stop after SIGINT / SIGTERM before it is ended: long enough to
+/// report what was found, short enough that an input that blocks (a FIFO with no writer, a
+/// silent pipe) cannot keep the process alive.
+pub const SIGNAL_GRACE: Duration = Duration::from_secs(3);
+
 /// Turns SIGINT and SIGTERM into a flag: the stream stops at the next chunk (or within 100 ms
-/// when no data comes), and the run reports what it found so far.
+/// when no data comes), and the run reports what it found so far. A second signal ends the
+/// process at once (the default action), and so does the grace period running out. Installed
+/// first thing in `main`, before anything slow, so an early signal is never lost.
 pub fn install_signal_handlers() {
     let flag = INTERRUPTED.get_or_init(|| Arc::new(AtomicBool::new(false)));
     for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        // Order matters: the conditional default sees the flag before this signal sets it.
+        let _ = signal_hook::flag::register_conditional_default(sig, Arc::clone(flag));
         let _ = signal_hook::flag::register(sig, Arc::clone(flag));
     }
+    let flag = Arc::clone(flag);
+    let _ = thread::Builder::new()
+        .name("baton-lint-signal".into())
+        .spawn(move || {
+            while !flag.load(Ordering::Relaxed) {
+                thread::sleep(Duration::from_millis(50));
+            }
+            thread::sleep(SIGNAL_GRACE);
+            eprintln!(
+                "baton-lint: still not done {} s after the signal (an input that blocks?); exiting",
+                SIGNAL_GRACE.as_secs()
+            );
+            std::process::exit(130);
+        });
 }
 
 /// True once SIGINT or SIGTERM arrived (after [`install_signal_handlers`]).
@@ -284,13 +352,13 @@ where
 {
     let (tx, rx) = bounded::<Chunk>(CHANNEL_CHUNKS);
     let (pool_tx, pool_rx) = bounded::<Vec<u8>>(CHANNEL_CHUNKS + 2);
-    let reader = spawn_reader(src, max_line, ChannelSink { tx, pool: pool_rx })?;
+    let (reader, progress) = spawn_reader(src, max_line, ChannelSink { tx, pool: pool_rx })?;
     loop {
         let chunk = match rx.recv_timeout(Duration::from_millis(100)) {
             Ok(c) => c,
             Err(crossbeam_channel::RecvTimeoutError::Timeout) if interrupted() => {
                 // The reader may be blocked in read(): leave it; the process is ending.
-                return Ok(ReadStats::default());
+                return Ok(progress.snapshot());
             }
             Err(crossbeam_channel::RecvTimeoutError::Timeout) => continue,
             Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
@@ -302,7 +370,7 @@ where
     }
     drop(rx);
     if interrupted() {
-        return Ok(ReadStats::default());
+        return Ok(progress.snapshot());
     }
     join_reader(reader)
 }

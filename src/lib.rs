@@ -21,6 +21,7 @@ pub mod finding;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod input;
+pub mod open;
 pub mod overview;
 pub mod parse;
 pub mod pipeline;

@@ -7,6 +7,8 @@ use baton_lint::cmd;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // First, so a signal during startup (rule loading) is never lost.
+    baton_lint::input::install_signal_handlers();
     let cli = Cli::parse();
     let result = match &cli.command {
         None => cmd::check::run(&cli.check),

@@ -75,7 +75,7 @@ where
     let in_flight = 4 * workers + 4;
     let (job_tx, job_rx) = bounded::<(u64, Chunk)>(2 * workers);
     let (pool_tx, pool_rx) = bounded::<Vec<u8>>(in_flight);
-    let reader = spawn_reader(
+    let (reader, progress) = spawn_reader(
         src,
         max_line,
         SeqSink {
@@ -148,7 +148,7 @@ where
         drop(pool_tx);
     });
     if signalled {
-        return Ok(ReadStats::default());
+        return Ok(progress.snapshot());
     }
     join_reader(reader)
 }

@@ -68,6 +68,7 @@ fn render(format: Format, run: &Run, set: &RuleSet) -> String {
         rules: set,
         notices: &run.notices,
         overviews: &run.overviews,
+        failed_inputs: 0,
     };
     let opts = ReportOptions {
         color: false,
@@ -105,6 +106,7 @@ fn every_format_snapshot() {
         rules: &set,
         notices: &run.notices,
         overviews: &run.overviews,
+        failed_inputs: 0,
     };
     insta::assert_snapshot!("markdown-summary", report::markdown_summary(&summary));
 }

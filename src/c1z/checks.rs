@@ -209,48 +209,28 @@ pub fn lint_file(path: &Path, rules: &RuleSet, opts: C1zOptions) -> Result<C1zLi
 }
 
 fn referential_checks(f: &V1File, id: &str, out: &mut Out<'_>) -> Result<(), C1zError> {
-    let dangling = f.dangling_principals(id, 10_000)?;
-    if !dangling.is_empty() {
-        let total = f.dangling_principal_total(id)?;
-        let mut by_type: IndexMap<&str, Vec<(&str, u64)>> = IndexMap::new();
-        for (rt, rid, n) in &dangling {
-            by_type
-                .entry(rt.as_str())
-                .or_default()
-                .push((rid.as_str(), *n));
-        }
-        for (rt, items) in by_type {
-            let grants: u64 = items.iter().map(|(_, n)| n).sum();
-            let examples: Vec<String> = items
-                .iter()
-                .take(EXAMPLES as usize)
-                .map(|(rid, _)| format!("{rt}:{rid}"))
-                .collect();
-            let hint = match f.type_differing_in_case(id, rt)? {
-                Some(synced) => {
-                    format!(" — grant uses principal type `{rt}`, the synced type is `{synced}`")
-                }
-                None => String::new(),
-            };
-            out.add(
-                "BL603",
-                &format!("principal:{rt}"),
-                format!(
-                    "{grants} grant(s) reference {} principal(s) of type {rt} with no resource row, e.g. {}{hint}",
-                    items.len(),
-                    examples.join(", ")
-                ),
-                examples.iter().map(|e| format!("principal {e}")).collect(),
-                ctx(&[("resource_type", rt), ("sync_id", id)]),
-            );
-        }
-        if total > dangling.iter().map(|d| d.2).sum::<u64>() {
-            out.findings
-                .last_mut()
-                .expect("pushed above")
-                .message
-                .push_str(" (more omitted)");
-        }
+    for (rt, grants, principals) in f.dangling_principals_by_type(id)? {
+        let examples: Vec<String> = f
+            .dangling_principal_examples(id, &rt, EXAMPLES)?
+            .iter()
+            .map(|rid| format!("{rt}:{rid}"))
+            .collect();
+        let hint = match f.type_differing_in_case(id, &rt)? {
+            Some(synced) => {
+                format!(" — grant uses principal type `{rt}`, the synced type is `{synced}`")
+            }
+            None => String::new(),
+        };
+        out.add(
+            "BL603",
+            &format!("principal:{rt}"),
+            format!(
+                "{grants} grant(s) reference {principals} principal(s) of type {rt} with no resource row, e.g. {}{hint}",
+                examples.join(", ")
+            ),
+            examples.iter().map(|e| format!("principal {e}")).collect(),
+            ctx(&[("resource_type", &rt), ("sync_id", id)]),
+        );
     }
     let (ents, total) = f.dangling_entitlements(id, EXAMPLES)?;
     if total > 0 {

@@ -66,6 +66,8 @@ pub enum C1zError {
     Sqlite(String),
     #[error("corrupt v3 manifest: {0}")]
     Manifest(String),
+    #[error("interrupted")]
+    Interrupted,
     #[error("{0}")]
     Io(#[from] io::Error),
 }

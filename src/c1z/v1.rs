@@ -19,23 +19,33 @@ const TABLES: [&str; 5] = [
     "v1_grants",
 ];
 
-/// An opened v1 file. Dropping it closes the database, then removes the temporary file.
+/// An opened v1 file. Dropping it closes the database, then removes the private temporary
+/// directory (mode 0700) that holds the decompressed copy and any sidecar SQLite made.
 pub struct V1File {
-    // Field order matters: the connection closes before the temp file is deleted.
+    // Field order matters: the connection closes before the directory is deleted.
     pub(crate) conn: Connection,
-    _tmp: tempfile::NamedTempFile,
+    _dir: tempfile::TempDir,
 }
 
-impl Drop for V1File {
-    fn drop(&mut self) {
-        // Should SQLite have made sidecar files after all, they go with the copy.
-        for ext in ["-wal", "-shm", "-journal"] {
-            let mut p = self._tmp.path().as_os_str().to_owned();
-            p.push(ext);
-            let _ = std::fs::remove_file(p);
+/// `path` for a `file:` URI: every byte but unreserved ones and `/` percent-encoded (RFC 3986),
+/// so a `TMPDIR` holding `?`, `#` or `%` opens the file it names and no other (report D19).
+fn uri_path(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut out = String::new();
+    for &b in path.as_os_str().as_bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
         }
     }
+    out
 }
+
+/// The grants of sync `?1` whose principal has no resource row (a query's FROM … WHERE).
+const DANGLING: &str = "FROM v1_grants g LEFT JOIN v1_resources r ON r.sync_id = g.sync_id
+   AND r.external_id = g.principal_resource_type_id || ':' || g.principal_resource_id
+ WHERE g.sync_id = ?1 AND r.id IS NULL";
 
 fn sql(e: rusqlite::Error) -> C1zError {
     C1zError::Sqlite(e.to_string())
@@ -52,10 +62,11 @@ impl V1File {
             return Err(C1zError::BadMagic);
         }
         file.seek(SeekFrom::Start(5))?;
-        let mut tmp = tempfile::Builder::new()
-            .prefix("baton-lint-")
-            .suffix(".db")
-            .tempfile()?;
+        // tempfile makes the directory 0700 and the name random; an error or a signal (the
+        // loop below checks for one) drops it, and with it everything inside.
+        let dir = tempfile::Builder::new().prefix("baton-lint-").tempdir()?;
+        let db_path = dir.path().join("sync.db");
+        let mut tmp = io::BufWriter::new(File::create(&db_path)?);
         let mut dec =
             zstd::stream::read::Decoder::new(file).map_err(|e| C1zError::Zstd(e.to_string()))?;
         let mut buf = vec![0u8; 1 << 20];
@@ -67,9 +78,13 @@ impl V1File {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(C1zError::Zstd(e.to_string())),
             };
+            // Checked before the bytes are written: the temp file never passes the cap.
             total += n as u64;
             if total > max_bytes {
                 return Err(C1zError::TooLarge(max_bytes));
+            }
+            if crate::input::interrupted() {
+                return Err(C1zError::Interrupted);
             }
             tmp.write_all(&buf[..n])?;
         }
@@ -79,7 +94,8 @@ impl V1File {
         }
         // `immutable=1`: the copy never changes, so SQLite takes no locks and creates no
         // -wal / -shm files beside it (the payload may be a WAL-mode database).
-        let uri = format!("file:{}?immutable=1", tmp.path().display());
+        drop(tmp);
+        let uri = format!("file:{}?immutable=1", uri_path(&db_path));
         let conn = Connection::open_with_flags(
             uri,
             OpenFlags::SQLITE_OPEN_READ_ONLY
@@ -87,6 +103,8 @@ impl V1File {
                 | OpenFlags::SQLITE_OPEN_URI,
         )
         .map_err(|e| C1zError::NotSqlite(e.to_string()))?;
+        // SIGINT / SIGTERM end a long query: SQLite asks every 10,000 VM steps.
+        conn.progress_handler(10_000, Some(crate::input::interrupted));
         let names: Vec<String> = conn
             .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
             .and_then(|mut st| st.query_map([], |r| r.get(0))?.collect())
@@ -94,7 +112,7 @@ impl V1File {
         if let Some(missing) = TABLES.iter().find(|t| !names.iter().any(|n| n == *t)) {
             return Err(C1zError::MissingTable(missing.to_string()));
         }
-        Ok(V1File { conn, _tmp: tmp })
+        Ok(V1File { conn, _dir: dir })
     }
 
     fn has_column(&self, table: &str, column: &str) -> Result<bool, C1zError> {
@@ -183,41 +201,47 @@ impl V1File {
         })
     }
 
-    /// Grants whose principal has no resource row: (principal type, principal id, grants).
-    pub fn dangling_principals(
+    /// Grants whose principal has no resource row, per principal type, counted in full (no
+    /// cap, whatever their number: report D13): (type, grants, distinct principals).
+    pub fn dangling_principals_by_type(
         &self,
         sync_id: &str,
-        limit: u32,
-    ) -> Result<Vec<(String, String, u64)>, C1zError> {
+    ) -> Result<Vec<(String, u64, u64)>, C1zError> {
         let mut st = self
             .conn
-            .prepare(
-                "SELECT g.principal_resource_type_id, g.principal_resource_id, count(*) FROM v1_grants g
-                 LEFT JOIN v1_resources r ON r.sync_id = g.sync_id
-                   AND r.external_id = g.principal_resource_type_id || ':' || g.principal_resource_id
-                 WHERE g.sync_id = ?1 AND r.id IS NULL GROUP BY 1, 2 ORDER BY 1, 2 LIMIT ?2",
-            )
+            .prepare(&format!(
+                "SELECT g.principal_resource_type_id, count(*), count(DISTINCT g.principal_resource_id) {DANGLING} GROUP BY 1 ORDER BY 1"
+            ))
             .map_err(sql)?;
         let rows = st
-            .query_map(rusqlite::params![sync_id, limit], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64))
+            .query_map([sync_id], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get::<_, i64>(1)? as u64,
+                    r.get::<_, i64>(2)? as u64,
+                ))
             })
             .map_err(sql)?;
         rows.collect::<Result<_, _>>().map_err(sql)
     }
 
-    /// Dangling principal rows in total (not capped).
-    pub fn dangling_principal_total(&self, sync_id: &str) -> Result<u64, C1zError> {
-        self.conn
-            .query_row(
-                "SELECT count(*) FROM v1_grants g LEFT JOIN v1_resources r ON r.sync_id = g.sync_id
-                   AND r.external_id = g.principal_resource_type_id || ':' || g.principal_resource_id
-                 WHERE g.sync_id = ?1 AND r.id IS NULL",
-                [sync_id],
-                |r| r.get::<_, i64>(0),
-            )
-            .map(|n| n as u64)
-            .map_err(sql)
+    /// Up to `limit` dangling principal ids of type `rt`, in order.
+    pub fn dangling_principal_examples(
+        &self,
+        sync_id: &str,
+        rt: &str,
+        limit: u32,
+    ) -> Result<Vec<String>, C1zError> {
+        let mut st = self
+            .conn
+            .prepare(&format!(
+                "SELECT DISTINCT g.principal_resource_id {DANGLING} AND g.principal_resource_type_id = ?2 ORDER BY 1 LIMIT ?3"
+            ))
+            .map_err(sql)?;
+        let rows = st
+            .query_map(rusqlite::params![sync_id, rt, limit], |r| r.get(0))
+            .map_err(sql)?;
+        rows.collect::<Result<_, _>>().map_err(sql)
     }
 
     /// A synced resource type that differs from `rt` only in letter case.

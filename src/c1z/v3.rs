@@ -79,7 +79,9 @@ pub struct Manifest {
 fn ts(t: &Option<Timestamp>) -> Option<String> {
     let t = t.as_ref()?;
     let nanos = t.seconds as i128 * 1_000_000_000 + t.nanos as i128;
-    Some(crate::event::Timestamp(nanos as i64).to_rfc3339())
+    // Out of i64 nanoseconds (year 1678..2262): not a time a sync ran (report D28).
+    let nanos = i64::try_from(nanos).ok()?;
+    Some(crate::event::Timestamp(nanos).to_rfc3339())
 }
 
 /// The SyncType enum of records.proto, in the order the v1 `sync_type` column lists them.

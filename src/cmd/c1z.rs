@@ -121,7 +121,8 @@ fn run_stats(args: &C1zArgs) -> Result<u8> {
     let opts = C1zOptions {
         max_bytes: args.check.max_c1z_bytes,
     };
-    let mut out = io::stdout().lock();
+    // c1z values (ids, types, names) come from the file: redacted, controls escaped.
+    let mut out = crate::redact::CleanWriter::new(io::stdout().lock());
     let mut docs = Vec::new();
     let mut code = EXIT_CLEAN;
     for f in &args.check.files {
@@ -278,7 +279,8 @@ pub fn run_diff(args: &DiffArgs) -> Result<u8> {
     let flagged = rows
         .iter()
         .any(|r| r.flag == "removed" || r.flag == "dropped to 0");
-    let mut out = io::stdout().lock();
+    // c1z values (ids, types, names) come from the file: redacted, controls escaped.
+    let mut out = crate::redact::CleanWriter::new(io::stdout().lock());
     match args.format.as_str() {
         "json" => {
             let doc = json!({ "old": { "name": old_name, "sync": a.chosen }, "new": { "name": new_name, "sync": b.chosen }, "rows": rows, "flagged": flagged });

@@ -51,6 +51,8 @@ pub struct Sink {
     dest: String,
     /// Failed writes stop this sink only (a closed stdout ends the run quietly).
     failed: bool,
+    /// Its reader went away (`| head`): the run exits 0 whatever the format.
+    pub closed: bool,
 }
 
 impl Sink {
@@ -70,8 +72,48 @@ pub struct Outcome {
     pub notices: Vec<String>,
     pub overviews: Vec<(String, Overview)>,
     pub had_error: bool,
+    /// Inputs (or archive members) that could not be read.
+    pub failed_inputs: usize,
     /// Stopped by a signal or a closed stdout.
     pub stopped: bool,
+}
+
+/// Refuses, before any file is opened for writing, an `--output` or `--summary` that is one
+/// of the inputs (same device and inode, so another spelling or a link is caught too):
+/// writing it would destroy the log before it is read (report D6).
+pub fn refuse_outputs_over_inputs(args: &CheckArgs) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let inputs: Vec<(u64, u64, &Path)> = args
+        .files
+        .iter()
+        .filter(|p| *p != Path::new("-"))
+        .filter_map(|p| {
+            std::fs::metadata(p)
+                .ok()
+                .map(|m| (m.dev(), m.ino(), p.as_path()))
+        })
+        .collect();
+    let outputs = args
+        .outputs
+        .iter()
+        .filter_map(|s| s.split_once('=').map(|(_, p)| PathBuf::from(p)))
+        .chain(args.summary.clone());
+    for out in outputs {
+        let Ok(m) = std::fs::metadata(&out) else {
+            continue;
+        };
+        if let Some((_, _, input)) = inputs
+            .iter()
+            .find(|(d, i, _)| *d == m.dev() && *i == m.ino())
+        {
+            bail!(
+                "{} is both an input ({}) and an output: refusing to overwrite it",
+                out.display(),
+                input.display()
+            );
+        }
+    }
+    Ok(())
 }
 
 /// The sinks of a run: the main format on stdout (unless `-q`), plus every `--output`.
@@ -97,6 +139,7 @@ pub fn build_sinks(args: &CheckArgs) -> Result<Vec<Sink>> {
             out,
             dest: "stdout".into(),
             failed: false,
+            closed: false,
         });
     }
     for spec in &args.outputs {
@@ -121,6 +164,7 @@ pub fn build_sinks(args: &CheckArgs) -> Result<Vec<Sink>> {
             out: Box::new(io::BufWriter::new(file)),
             dest: path.to_string(),
             failed: false,
+            closed: false,
         });
     }
     Ok(sinks)
@@ -138,10 +182,16 @@ fn absorb(o: &mut Outcome, unit: Unit) {
         }
         Err(e) if e.contains("consumer stopped") || e.contains("Broken pipe") => o.stopped = true,
         Err(e) => {
-            eprintln!("baton-lint: {}: {e}", unit.name);
+            eprintln!("baton-lint: {}: {}", clean(&unit.name), clean(&e));
             o.had_error = true;
+            o.failed_inputs += 1;
         }
     }
+}
+
+/// Input text in a message of ours: redacted, control characters made visible.
+fn clean(s: &str) -> String {
+    crate::redact::escape_controls(&crate::redact::redact(s)).into_owned()
 }
 
 /// Hands a finding to every sink; a closed stdout stops the run.
@@ -150,6 +200,7 @@ fn to_sinks(sinks: &mut [Sink], sink_err: &mut Option<io::Error>, f: &Finding) -
         if let Err(e) = s.finding(f) {
             s.failed = true;
             if s.dest == "stdout" && e.kind() == io::ErrorKind::BrokenPipe {
+                s.closed = true;
                 return Err(e);
             }
             sink_err.get_or_insert(io::Error::new(e.kind(), format!("{}: {e}", s.dest)));
@@ -190,6 +241,7 @@ pub fn lint_inputs(
     let opts = BatchOptions {
         read,
         max_c1z_bytes: args.max_c1z_bytes,
+        max_decompressed_bytes: args.max_decompressed_bytes,
     };
     let stdin_name = args
         .stdin_filename
@@ -211,11 +263,16 @@ pub fn lint_inputs(
     let mut work: Vec<Input> = Vec::new();
     for input in inputs {
         match input {
-            Input::Path(p) if p != Path::new("-") && p.is_dir() => work.extend(
-                batch::expand(&[p], glob.as_ref())
-                    .into_iter()
-                    .map(Input::Path),
-            ),
+            Input::Path(p) if p != Path::new("-") && p.is_dir() => {
+                let found = batch::expand(&[p], glob.as_ref());
+                for e in &found.errors {
+                    eprintln!("baton-lint: {}", clean(e));
+                }
+                o.had_error |= !found.errors.is_empty();
+                o.failed_inputs += found.errors.len();
+                o.notices.extend(found.skipped);
+                work.extend(found.files.into_iter().map(Input::Path));
+            }
             other => work.push(other),
         }
     }
@@ -270,10 +327,13 @@ pub fn lint_inputs(
             let units = match input {
                 Input::Path(p) if p == Path::new("-") => {
                     crate::input::grow_stdin_pipe();
-                    vec![batch::unit_of(
+                    batch::lint_any(
+                        &cfg.rules,
                         &stdin_name,
-                        lint_reader(&cfg.rules, io::stdin(), &stdin_name, read, &mut on_new),
-                    )]
+                        Box::new(io::stdin()),
+                        opts,
+                        &mut on_new,
+                    )
                 }
                 Input::Path(p) => batch::lint_path(&cfg.rules, &p, opts, &mut on_new),
                 Input::Stream(name, r) => {
@@ -313,12 +373,15 @@ pub fn lint_inputs(
 
 /// Finishes every sink and writes the Markdown summary. Returns false if a write failed.
 pub fn finish_sinks(sinks: &mut [Sink], o: &Outcome, cfg: &Config, args: &CheckArgs) -> bool {
+    // Notices quote paths and member names from the inputs.
+    let notices: Vec<String> = o.notices.iter().map(|n| clean(n)).collect();
     let summary = Summary {
         findings: &o.findings,
         stats: &o.stats,
         rules: &cfg.rules,
-        notices: &o.notices,
+        notices: &notices,
         overviews: &o.overviews,
+        failed_inputs: o.failed_inputs,
     };
     let mut ok = true;
     for s in sinks.iter_mut() {
@@ -332,7 +395,9 @@ pub fn finish_sinks(sinks: &mut [Sink], o: &Outcome, cfg: &Config, args: &CheckA
         };
         match res.and_then(|_| s.out.flush()) {
             Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::BrokenPipe && s.dest == "stdout" => {}
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe && s.dest == "stdout" => {
+                s.closed = true;
+            }
             Err(e) => {
                 eprintln!("baton-lint: {}: {e}", s.dest);
                 ok = false;
@@ -393,16 +458,18 @@ pub fn exit_code(o: &Outcome, cfg: &Config, args: &CheckArgs, sinks_ok: bool) ->
 /// Runs `check`.
 pub fn run(args: &CheckArgs) -> Result<u8> {
     let cfg = config::resolve(&args.rules, args.fail_on)?;
+    refuse_outputs_over_inputs(args)?;
     let mut sinks = build_sinks(args)?;
-    crate::input::install_signal_handlers();
     let inputs = if args.files.is_empty() {
         vec![Input::Path(PathBuf::from("-"))]
     } else {
         args.files.iter().cloned().map(Input::Path).collect()
     };
     let o = lint_inputs(&cfg, args, inputs, &mut sinks);
-    let closed_stdout = o.stopped && !crate::input::interrupted();
     let ok = finish_sinks(&mut sinks, &o, &cfg, args);
+    // A closed stdout (`| head`) exits 0 in every format, streamed or written at the end.
+    let closed_stdout =
+        sinks.iter().any(|s| s.closed) || (o.stopped && !crate::input::interrupted());
     if closed_stdout {
         return Ok(EXIT_CLEAN);
     }

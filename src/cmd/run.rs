@@ -13,7 +13,17 @@ use crate::cli::RunArgs;
 use crate::config;
 
 /// What a connector's exit status means.
-pub fn explain_status(code: i32) -> String {
+pub fn explain_status(code: Option<i32>, signal: Option<i32>) -> String {
+    if let Some(sig) = signal {
+        return match sig {
+            9 => "the connector was killed by SIGKILL (signal 9): the kernel's OOM killer, an orchestrator or a person sent it — the log cannot tell which (on Kubernetes, `kubectl describe pod` says `OOMKilled` when it was memory)".to_string(),
+            15 => "the connector was stopped by SIGTERM (signal 15): something asked it to stop (a deploy, a timeout, Ctrl-C on a parent)".to_string(),
+            s => format!("the connector was killed by signal {s}"),
+        };
+    }
+    let Some(code) = code else {
+        return "the connector ended without an exit status".to_string();
+    };
     let base = format!("the connector exited with status {code}");
     match code {
         1 => format!(
@@ -26,8 +36,12 @@ pub fn explain_status(code: i32) -> String {
             "{base}: from baton-sdk v0.25 the exit status is the gRPC code of the error — {code} = {} (older SDKs exit 1 for every failure)",
             crate::context::GRPC_CODES[code as usize]
         ),
-        137 => format!("{base}: killed by SIGKILL (128+9), most often the OOM killer"),
-        c if c > 128 => format!("{base}: killed by signal {}", c - 128),
+        // A shell reports a child killed by signal N as 128+N; the connector itself was not.
+        c if c > 128 && c < 160 => format!(
+            "{base}: a wrapper script reporting signal {} (128+{})",
+            c - 128,
+            c - 128
+        ),
         _ => base,
     }
 }
@@ -49,7 +63,6 @@ impl<R: Read> Read for Tee<R> {
 pub fn run(args: &RunArgs) -> Result<u8> {
     let cfg = config::resolve(&args.check.rules, args.check.fail_on)?;
     let mut sinks = build_sinks(&args.check)?;
-    crate::input::install_signal_handlers();
     let (prog, rest) = args
         .command
         .split_first()
@@ -88,17 +101,21 @@ pub fn run(args: &RunArgs) -> Result<u8> {
     );
     let status = child.wait().context("waiting for the connector")?;
     #[cfg(unix)]
-    let code = {
+    let (code, signal) = {
         use std::os::unix::process::ExitStatusExt;
-        status
-            .code()
-            .or_else(|| status.signal().map(|s| 128 + s))
-            .unwrap_or(1)
+        let signal = status.signal();
+        (
+            status
+                .code()
+                .or_else(|| signal.map(|s| 128 + s))
+                .unwrap_or(1),
+            signal,
+        )
     };
     #[cfg(not(unix))]
-    let code = status.code().unwrap_or(1);
+    let (code, signal) = (status.code().unwrap_or(1), None);
     if code != 0 {
-        o.notices.push(explain_status(code));
+        o.notices.push(explain_status(status.code(), signal));
     }
     let ok = finish_sinks(&mut sinks, &o, &cfg, &args.check);
     if code != 0 {

@@ -134,6 +134,57 @@ pub fn escape_controls(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A writer that sends each line through [`redact`] and [`escape_controls`]: for outputs
+/// assembled from input values in many places (`c1z --stats`, `diff`), so none can be missed.
+pub struct CleanWriter<W: std::io::Write> {
+    inner: W,
+    line: Vec<u8>,
+}
+
+impl<W: std::io::Write> CleanWriter<W> {
+    /// Wraps `inner`.
+    pub fn new(inner: W) -> Self {
+        CleanWriter {
+            inner,
+            line: Vec::new(),
+        }
+    }
+
+    fn emit(&mut self) -> std::io::Result<()> {
+        let text = String::from_utf8_lossy(&self.line);
+        let clean = escape_controls(&redact(&text)).into_owned();
+        self.line.clear();
+        self.inner.write_all(clean.as_bytes())
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for CleanWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut rest = buf;
+        while let Some(i) = memchr::memchr(b'\n', rest) {
+            self.line.extend_from_slice(&rest[..i]);
+            self.emit()?;
+            self.inner.write_all(b"\n")?;
+            rest = &rest[i + 1..];
+        }
+        self.line.extend_from_slice(rest);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if !self.line.is_empty() {
+            self.emit()?;
+        }
+        self.inner.flush()
+    }
+}
+
+impl<W: std::io::Write> Drop for CleanWriter<W> {
+    fn drop(&mut self) {
+        let _ = std::io::Write::flush(self);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

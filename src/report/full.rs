@@ -109,7 +109,7 @@ impl Reporter for FullReporter {
         }
         let count = |sev: Severity| s.findings.iter().filter(|f| f.severity == sev).count();
         if s.findings.is_empty() {
-            writeln!(out, "No known failures found in {} lines.", s.stats.lines)?;
+            writeln!(out, "{}", s.nothing_found())?;
         } else {
             writeln!(
                 out,

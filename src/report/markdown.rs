@@ -11,10 +11,8 @@ fn cell(s: &str) -> String {
 pub fn markdown_summary(s: &Summary<'_>) -> String {
     let mut out = String::from("## baton-lint\n\n");
     if s.findings.is_empty() {
-        out.push_str(&format!(
-            "No known failures found in {} lines.\n",
-            s.stats.lines
-        ));
+        out.push_str(&s.nothing_found());
+        out.push('\n');
     } else {
         out.push_str("| Severity | Rule | Symptom | Likely cause | Fix | Count | Where |\n");
         out.push_str("| --- | --- | --- | --- | --- | ---: | --- |\n");

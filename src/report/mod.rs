@@ -85,6 +85,22 @@ pub struct Summary<'a> {
     pub notices: &'a [String],
     /// The sync overview of each input that held a sync: (path, overview).
     pub overviews: &'a [(String, crate::overview::Overview)],
+    /// Inputs that could not be read (their errors went to stderr).
+    pub failed_inputs: usize,
+}
+
+impl Summary<'_> {
+    /// The closing line when nothing was found: never "no failures" about inputs that were not
+    /// read (report D26).
+    pub fn nothing_found(&self) -> String {
+        match self.failed_inputs {
+            0 => format!("No known failures found in {} lines.", self.stats.lines),
+            n => format!(
+                "No known failures found in the {} lines that could be read; {n} input(s) could not be read (errors above).",
+                self.stats.lines
+            ),
+        }
+    }
 }
 
 /// A push-style sink for findings (ripgrep's `Sink`): `finding` as each one fires (streaming

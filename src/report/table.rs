@@ -122,7 +122,7 @@ impl Reporter for TableReporter {
     fn finish(&mut self, out: &mut dyn Write, s: &Summary<'_>) -> io::Result<()> {
         let rows = remediation_rows(s);
         if rows.is_empty() {
-            writeln!(out, "No known failures found in {} lines.", s.stats.lines)?;
+            writeln!(out, "{}", s.nothing_found())?;
         } else {
             let mut t = self.table();
             t.set_header(vec![

@@ -22,6 +22,8 @@ mod builtin {
 /// Regex limits for user rules: compiled size and lazy-DFA cache.
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
 const REGEX_DFA_LIMIT: usize = 2 << 20;
+/// Most bytes one pattern (a regex, or a field test's `contains` strings) may have.
+pub const MAX_PATTERN_BYTES: usize = 64 << 10;
 
 /// A bad rule file: where and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -492,8 +494,25 @@ fn leaf(
         if lits.iter().any(|l| l.is_empty()) || lits.is_empty() {
             return Err(cx.err(span, "`contains` needs non-empty strings"));
         }
+        if lits.iter().map(String::len).sum::<usize>() > MAX_PATTERN_BYTES {
+            return Err(cx.err(
+                span,
+                format!("`contains` strings add up to more than {MAX_PATTERN_BYTES} bytes"),
+            ));
+        }
         Pred::Contains(lits)
     } else if let Some(r) = &s.regex {
+        // The size limit bounds compiled programs, not a literal set (which skips the regex
+        // engine): a million-word alternation took 1.7 GB (report D18). Cap the text.
+        if r.get_ref().len() > MAX_PATTERN_BYTES {
+            return Err(cx.err(
+                Some(r.span()),
+                format!(
+                    "regex is {} bytes; the limit is {MAX_PATTERN_BYTES}",
+                    r.get_ref().len()
+                ),
+            ));
+        }
         let re = RegexBuilder::new(r.get_ref())
             .size_limit(REGEX_SIZE_LIMIT)
             .dfa_size_limit(REGEX_DFA_LIMIT)
