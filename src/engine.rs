@@ -402,6 +402,7 @@ impl<'r> Engine<'r> {
         let keyed = !matches!(self.states[ri], State::None | State::Ratio(_));
         if let (true, Some(k)) = (keyed, &w.key) {
             k.render_to(&resolve, &mut key);
+            bound_key(&mut key);
         }
         match &mut self.states[ri] {
             State::None => {}
@@ -457,6 +458,7 @@ impl<'r> Engine<'r> {
                 scope.clear();
                 if let Some(s) = &w.scope {
                     s.render_to(&resolve, &mut scope);
+                    bound_key(&mut scope);
                 }
                 let prev = state.observe(&scope, &key, Self::mark(ev));
                 self.scope_buf = scope;
@@ -505,6 +507,7 @@ impl<'r> Engine<'r> {
         }
         if let Some(ex) = &w.example {
             let val = ex.render(&|n| resolve(n, caps, ev, &self.corr));
+            let val = ValueRedactor::new(&ev.raw).value("examples", &val);
             let list = f.vars.entry("examples".into()).or_default();
             let n = if list.is_empty() {
                 0
@@ -529,11 +532,12 @@ impl<'r> Engine<'r> {
         key: Option<&str>,
     ) -> usize {
         let rule = &self.rules.rules[ri];
-        let group = rule
+        let mut group = rule
             .group
             .as_ref()
             .map(|g| g.render(&|n| resolve(n, caps, ev, &self.corr)))
             .unwrap_or_default();
+        bound_key(&mut group);
         if let Some(&idx) = self.groups.get(&(ri, group.clone())) {
             self.extend(idx, ev);
             return idx;
@@ -628,6 +632,24 @@ impl<'r> Engine<'r> {
         self.fresh.push(idx);
         idx
     }
+}
+
+/// Window keys, scopes and groups longer than this are cut and completed with a hash of the
+/// whole, so rule state stays bounded in bytes whatever the values a log holds.
+const MAX_KEY_BYTES: usize = 256;
+
+fn bound_key(s: &mut String) {
+    if s.len() <= MAX_KEY_BYTES {
+        return;
+    }
+    let hash = fnv1a(&[s.as_str()]);
+    let mut cut = MAX_KEY_BYTES - 40;
+    while !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    s.truncate(cut);
+    s.push('#');
+    s.push_str(&hash);
 }
 
 /// A placeholder's value: regex captures, then the event's fields, then derived values, then

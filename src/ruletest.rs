@@ -47,6 +47,79 @@ pub struct Outcome {
     pub failures: Vec<CaseFailure>,
 }
 
+/// Placeholders the engine fills itself (window aggregates, correlation, the finding's own
+/// numbers); `max.<field>` is one too.
+const ENGINE_NAMES: &[&str] = &[
+    "count",
+    "span",
+    "first_line",
+    "last_line",
+    "key",
+    "silent_secs",
+    "matches",
+    "denominator",
+    "per_unit",
+    "first_seen_line",
+    "repeated",
+    "examples",
+    "call_seq",
+    "step",
+];
+
+/// The message placeholders of `rule` that nothing can fill: not a capture of its regexes, not
+/// a derived value or one the engine sets, not a field its conditions test, and not a field of
+/// any of its own cases. Such a placeholder always renders as `?` (report D25).
+pub fn unknown_placeholders(rule: &Rule) -> Vec<String> {
+    let mut known: std::collections::HashSet<String> = ENGINE_NAMES
+        .iter()
+        .chain(crate::context::DERIVED)
+        .map(|s| s.to_string())
+        .collect();
+    known.extend(["msg", "error", "level", "caller", "ts", "raw"].map(String::from));
+    rule.matcher.visit(&mut |c| {
+        if let crate::rules::condition::Cond::Field { fields, pred } = c {
+            known.extend(fields.iter().cloned());
+            if let crate::rules::condition::Pred::Regex(re, _) = pred {
+                known.extend(re.capture_names().flatten().map(String::from));
+            }
+        }
+    });
+    for case in rule.invalid.iter().chain(&rule.valid) {
+        let mut p = crate::parse::Parser::new();
+        let mut add = |ev: &crate::event::Event<'_>| {
+            known.extend(ev.fields.iter().map(|(k, _)| k.to_string()));
+        };
+        for (i, l) in case.input.lines().enumerate() {
+            p.push(
+                crate::parse::Line {
+                    text: l,
+                    number: i as u64 + 1,
+                    offset: 0,
+                },
+                &mut add,
+            );
+        }
+        p.finish(&mut add);
+    }
+    let is_known = |name: &str| {
+        known.contains(name)
+            || name.starts_with("max.")
+            // A dotted path into a known JSON field (`action.operation`).
+            || name
+                .split_once('.')
+                .is_some_and(|(head, _)| known.contains(head))
+    };
+    let mut out: Vec<String> = rule
+        .message
+        .names()
+        .into_iter()
+        .filter(|n| !is_known(n))
+        .map(String::from)
+        .collect();
+    out.dedup();
+    out
+}
+
 /// The rules a case runs with: the rule itself, the rules it defers to (`suppressed_by`), and for
 /// a fallback rule every other rule (it must stay quiet where they explain the failure).
 pub fn case_rules(rule: &Rule, all: &[Rule]) -> RuleSet {

@@ -32,6 +32,7 @@ fn build_v1(dir: &Path, name: &str, syncs: &[Sync<'_>]) -> PathBuf {
          CREATE TABLE v1_grants (id INTEGER PRIMARY KEY, resource_type_id TEXT, resource_id TEXT, entitlement_id TEXT, principal_resource_type_id TEXT, principal_resource_id TEXT, external_id TEXT, expansion BLOB, needs_expansion INTEGER, data BLOB, sync_id TEXT, discovered_at DATETIME);",
     )
     .unwrap();
+    db.execute_batch("BEGIN").unwrap();
     for (i, s) in syncs.iter().enumerate() {
         let start = format!("2026-11-0{} 10:00:00", i + 1);
         let end = s.finished.then(|| format!("2026-11-0{} 10:05:00", i + 1));
@@ -72,6 +73,7 @@ fn build_v1(dir: &Path, name: &str, syncs: &[Sync<'_>]) -> PathBuf {
             .unwrap();
         }
     }
+    db.execute_batch("COMMIT").unwrap();
     drop(db);
     wrap_v1(dir, name, &std::fs::read(&db_path).unwrap())
 }
@@ -425,4 +427,77 @@ fn real_fixtures_when_shared_is_present() {
     let (code, out, _, _) = run(&["diff", &f("v1-pingfed-two-syncs.c1z")]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("(grants)") && out.contains("+1"), "{out}");
+}
+
+/// Report D13: with more than 10,000 dangling principals BL603 named only the alphabetically
+/// first types and counted from truncated rows. 50 types × 300 principals × 2 grants.
+#[test]
+fn r13_dangling_principals_are_counted_in_full_per_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let types: Vec<String> = (0..50).map(|t| format!("rt{t:02}")).collect();
+    let ids: Vec<String> = (0..300).map(|i| format!("p{i}")).collect();
+    let mut grants = Vec::new();
+    for t in &types {
+        for id in &ids {
+            grants.push(("team:1:member", t.as_str(), id.as_str()));
+            grants.push(("team:2:member", t.as_str(), id.as_str()));
+        }
+    }
+    let f = build_v1(
+        dir.path(),
+        "big",
+        &[Sync {
+            id: "s1",
+            finished: true,
+            types: &["team"],
+            resources: &[("team", "1", true), ("team", "2", true)],
+            entitlements: &[("team", "1", "member"), ("team", "2", "member")],
+            grants: &grants,
+        }],
+    );
+    let (_, out, _, _) = run(&["--isolated", "--format", "json", f.to_str().unwrap()]);
+    let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let bl603: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "BL603")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(bl603.len(), 50, "one finding per type: {bl603:?}");
+    assert!(
+        bl603
+            .iter()
+            .all(|m| m.starts_with("600 grant(s) reference 300 principal(s)")),
+        "{bl603:?}"
+    );
+}
+
+/// Report D19: a TMPDIR with `?`, `#` or `%` made SQLite open another file (the URI was not
+/// percent-encoded).
+#[test]
+fn r19_a_tmpdir_with_uri_characters_opens_the_right_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = healthy_then_broken(dir.path());
+    let tmp = dir.path().join("t q?x#y%20z");
+    std::fs::create_dir(&tmp).unwrap();
+    // What a `?` would have cut the path to: a database that is not the copy.
+    std::fs::write(dir.path().join("t q"), b"not a database").unwrap();
+    let plain = Command::new(BIN)
+        .args(["--isolated", "--format", "concise", f.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let odd = Command::new(BIN)
+        .args(["--isolated", "--format", "concise", f.to_str().unwrap()])
+        .env("TMPDIR", &tmp)
+        .output()
+        .unwrap();
+    assert_eq!(plain.status.code(), odd.status.code());
+    assert_eq!(plain.stdout, odd.stdout);
+    assert!(!plain.stdout.is_empty());
+    assert_eq!(
+        std::fs::read_dir(&tmp).unwrap().count(),
+        0,
+        "no temp copy left"
+    );
 }

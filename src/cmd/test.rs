@@ -38,6 +38,19 @@ pub fn run_test(args: &TestArgs) -> Result<u8> {
 pub fn run_check_rules(args: &CheckRulesArgs) -> Result<u8> {
     match load_dir(&args.dir).and_then(|r| check_unique(&r).map(|_| r)) {
         Ok(rules) => {
+            let mut bad = 0;
+            for r in &rules {
+                for name in ruletest::unknown_placeholders(r) {
+                    eprintln!(
+                        "baton-lint: {}: rule {}: message placeholder {{{name}}} is not a capture, a derived value, nor a field of this rule's conditions or cases; it would always print as `?`",
+                        r.origin, r.code
+                    );
+                    bad += 1;
+                }
+            }
+            if bad > 0 {
+                return Ok(EXIT_ERROR);
+            }
             writeln!(
                 std::io::stdout(),
                 "{} rule(s) OK in {}",

@@ -47,6 +47,16 @@ pub enum CmpOp {
 pub type Captures = Vec<(String, String)>;
 
 impl Cond {
+    /// Calls `f` on this condition and every condition inside it.
+    pub fn visit(&self, f: &mut dyn FnMut(&Cond)) {
+        f(self);
+        match self {
+            Cond::All(cs) | Cond::Any(cs) => cs.iter().for_each(|c| c.visit(f)),
+            Cond::Not(c) => c.visit(f),
+            _ => {}
+        }
+    }
+
     /// True if `ev` satisfies the condition. Named regex groups are appended to `caps` (only
     /// from branches that matched).
     pub fn eval(&self, ev: &Event<'_>, caps: &mut Captures) -> bool {

@@ -183,8 +183,28 @@ impl CountState {
 /// repeat state for one rule: per scope, the values seen and where.
 #[derive(Debug)]
 pub struct RepeatState {
-    scopes: LruCache<String, LruCache<String, Mark>>,
+    scopes: LruCache<String, Seen>,
     window: Option<f64>,
+    /// Bytes held (keys, values, evidence), kept under [`REPEAT_STATE_BYTES`].
+    bytes: usize,
+}
+
+/// The values seen in one scope, and the bytes they hold.
+#[derive(Debug)]
+struct Seen {
+    values: LruCache<String, Mark>,
+    bytes: usize,
+}
+
+/// Bytes a repeat rule's state may hold in all (report D8: 4096 scopes × 4096 values with
+/// their evidence reached gigabytes on a crafted stream). The least recently used scope goes
+/// first; a realistic stream never comes near.
+pub const REPEAT_STATE_BYTES: usize = 8 << 20;
+/// What an entry costs besides its text (map slots, the mark's fields).
+const ENTRY_OVERHEAD: usize = 96;
+
+fn cost(value: &str, mark: &Mark) -> usize {
+    value.len() + mark.evidence.len() + ENTRY_OVERHEAD
 }
 
 impl RepeatState {
@@ -193,20 +213,34 @@ impl RepeatState {
         RepeatState {
             scopes: LruCache::new(NonZeroUsize::new(max_keys.max(1)).expect("max(1)")),
             window: window_secs,
+            bytes: 0,
         }
     }
 
     /// Records `value` in `scope`; returns where it was seen before, if it was.
     pub fn observe(&mut self, scope: &str, value: &str, mark: Mark) -> Option<Mark> {
         if !self.scopes.contains(scope) {
-            // Grows on demand (most scopes see a few values); the cap is enforced below.
-            self.scopes.put(scope.to_string(), LruCache::unbounded());
+            // Grows on demand (most scopes see a few values); the caps are enforced below.
+            let bytes = scope.len() + ENTRY_OVERHEAD;
+            if let Some((_, old)) = self.scopes.push(
+                scope.to_string(),
+                Seen {
+                    values: LruCache::unbounded(),
+                    bytes,
+                },
+            ) {
+                self.bytes -= old.bytes;
+            }
+            self.bytes += bytes;
         }
         let seen = self.scopes.get_mut(scope).expect("inserted above");
-        if seen.len() >= SEEN_PER_SCOPE {
-            seen.pop_lru();
+        if seen.values.len() >= SEEN_PER_SCOPE {
+            if let Some((v, m)) = seen.values.pop_lru() {
+                seen.bytes -= cost(&v, &m);
+                self.bytes -= cost(&v, &m);
+            }
         }
-        if let Some(prev) = seen.get(value) {
+        if let Some(prev) = seen.values.get(value) {
             let fresh = match (self.window, prev.ts, mark.ts) {
                 (Some(w), Some(a), Some(b)) => b.secs_since(a) <= w,
                 _ => true,
@@ -215,12 +249,32 @@ impl RepeatState {
                 return Some(prev.clone());
             }
         }
-        seen.put(value.to_string(), mark);
+        let add = cost(value, &mark);
+        if let Some(old) = seen.values.put(value.to_string(), mark) {
+            let c = cost(value, &old);
+            seen.bytes -= c;
+            self.bytes -= c;
+        }
+        seen.bytes += add;
+        self.bytes += add;
+        // Over budget: forget whole scopes, least recently used first, never the current one.
+        while self.bytes > REPEAT_STATE_BYTES && self.scopes.len() > 1 {
+            match self.scopes.pop_lru() {
+                Some((_, old)) => self.bytes -= old.bytes,
+                None => break,
+            }
+        }
         None
+    }
+
+    /// Bytes held now.
+    pub fn bytes(&self) -> usize {
+        self.bytes
     }
 
     /// Forgets everything.
     pub fn reset(&mut self) {
+        self.bytes = 0;
         self.scopes.clear();
     }
 
@@ -436,6 +490,28 @@ mod tests {
         }
         assert_eq!(c.len(), 4096);
         assert_eq!(r.len(), 4096);
+    }
+
+    #[test]
+    fn repeat_state_stays_under_its_byte_budget() {
+        let mut r = RepeatState::new(None, 4096);
+        let evidence = "e".repeat(600);
+        for i in 0..200_000u64 {
+            let mark = Mark {
+                evidence: evidence.clone(),
+                ..m(i as i64)
+            };
+            r.observe(&format!("scope-{}", i % 1000), &format!("value-{i}"), mark);
+            assert!(
+                r.bytes() <= REPEAT_STATE_BYTES + 2048,
+                "{} bytes",
+                r.bytes()
+            );
+        }
+        assert!(
+            r.bytes() > REPEAT_STATE_BYTES / 2,
+            "the budget is used, not wasted"
+        );
     }
 
     #[test]
