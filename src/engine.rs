@@ -240,7 +240,7 @@ impl<'r> Engine<'r> {
         // A streamed finding says what was known when it fired, whatever the chunking.
         for &i in &self.fresh[self.rendered..] {
             let f = &mut self.findings[i];
-            render(&rules.rules[f.rule], f);
+            render(&rules.rules[f.rule], f, Moment::Streamed);
         }
         self.rendered = self.fresh.len();
     }
@@ -342,7 +342,7 @@ impl<'r> Engine<'r> {
             .collect();
         self.findings.retain(|f| !suppressed[f.rule]);
         for f in &mut self.findings {
-            render(&rules.rules[f.rule], f);
+            render(&rules.rules[f.rule], f, Moment::Final);
         }
         (self.findings, self.overflowed)
     }
@@ -361,7 +361,7 @@ impl<'r> Engine<'r> {
                 continue;
             }
             if n >= done {
-                render(rule, f);
+                render(rule, f, Moment::Streamed);
             }
             f.streamed = true;
             out.push(f.clone());
@@ -602,11 +602,7 @@ impl<'r> Engine<'r> {
             }
         }
         let line = ev.span.first_line;
-        let fp_key = match key {
-            Some(k) if !k.is_empty() => k.to_string(),
-            _ => String::new(),
-        };
-        let fingerprint = fnv1a(&[&rule.code, &self.path, &fp_key, &line.to_string()]);
+        let fingerprint = crate::finding::fingerprint(&rule.code, key.unwrap_or(""), &ctx);
         let mut f = Finding {
             code: rule.code.clone(),
             name: rule.name.clone(),
@@ -668,13 +664,23 @@ fn resolve<'x>(
         .or_else(|| corr.get(name).map(Cow::Owned))
 }
 
+/// When a message is rendered: as its finding opens (streamed formats), when counts may still
+/// grow, or at the end with the final numbers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Moment {
+    Streamed,
+    Final,
+}
+
 /// Renders a finding's message from its captured values plus the built-ins `count`, `span`
-/// (seconds), `first_line`, `last_line` and the context keys.
-fn render(rule: &Rule, f: &mut Finding) {
+/// (seconds), `first_line`, `last_line` and the context keys. A streamed message claims no
+/// final number: its count reads "at least N" (the end-of-run formats carry the final count).
+fn render(rule: &Rule, f: &mut Finding, moment: Moment) {
     let span = f
         .span_secs()
         .map(|s| crate::event::format_num(s.max(0.0).round()));
     let msg = rule.message.render(&|n| match n {
+        "count" if moment == Moment::Streamed => Some(Cow::Owned(format!("at least {}", f.count))),
         "count" => Some(Cow::Owned(f.count.to_string())),
         "span" => span.as_deref().map(Cow::Borrowed),
         "first_line" => Some(Cow::Owned(f.line.to_string())),

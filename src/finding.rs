@@ -45,7 +45,7 @@ pub struct Finding {
     /// `grpc_method`, `host`, when known.
     pub context: IndexMap<String, String>,
     pub evidence: Vec<Evidence>,
-    /// Stable across runs on the same input: code, path and group key.
+    /// Stable across runs, inserted lines and renamed files: see [`fingerprint`].
     pub fingerprint: String,
     /// Placeholder values captured from the first occurrence (and window aggregates).
     #[serde(skip)]
@@ -115,6 +115,54 @@ pub fn clip(raw: &str) -> String {
     }
 }
 
+/// The context keys that make a finding's identity (with its rule and group key).
+pub const IDENTITY_KEYS: [&str; 5] = [
+    "resource_type",
+    "operation",
+    "host",
+    "path_template",
+    "grpc_method",
+];
+
+/// A finding's fingerprint (public API, documented in the README): stable across runs, under
+/// inserted or removed log lines and a renamed or moved file. It hashes the rule code, the
+/// group key and the identity context ([`IDENTITY_KEYS`]), each normalized so ids, counts,
+/// timestamps and tokens do not count (every word holding a digit, and every word over 24
+/// characters, reads as `#`); never a line number or a path.
+pub fn fingerprint(code: &str, key: &str, context: &IndexMap<String, String>) -> String {
+    let mut parts = vec![code.to_string(), normalize(key)];
+    for k in IDENTITY_KEYS {
+        parts.push(context.get(k).map(|v| normalize(v)).unwrap_or_default());
+    }
+    let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+    fnv1a(&refs)
+}
+
+/// `s` with every word (run of ASCII letters and digits) that holds a digit or is over 24
+/// characters long replaced by `#`.
+pub fn normalize(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if word.len() > 24 || word.bytes().any(|b| b.is_ascii_digit()) {
+            out.push('#');
+        } else {
+            out.push_str(word);
+        }
+        word.clear();
+    };
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
 /// FNV-1a, 64 bit: a stable hash for fingerprints (std's hasher may change between releases).
 pub fn fnv1a(parts: &[&str]) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -125,4 +173,16 @@ pub fn fnv1a(parts: &[&str]) -> String {
         }
     }
     format!("{h:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalized_words() {
+        assert_eq!(normalize("team/4567 at line 12"), "team/# at line #");
+        assert_eq!(normalize("user"), "user");
+        assert_eq!(normalize("eyJwYWdlIjoyfQeyJwYWdlIjoyfQ=="), "#==");
+    }
 }

@@ -83,3 +83,49 @@ pub fn redact(data: &[u8]) {
     let twice = crate::redact::redact(&once).into_owned();
     assert_eq!(once, twice, "redaction is idempotent");
 }
+
+/// The secret that [`secret_never_leaves`] plants.
+const PLANTED: &str = "Zq9FuzzSecretQ7w";
+
+/// Plants a secret into arbitrary text in one of the positions logs hold them (chosen by the
+/// first byte) and checks it leaves through neither `redact` nor any finding a reporter prints.
+pub fn secret_never_leaves(data: &[u8]) {
+    let Some((&sel, rest)) = data.split_first() else {
+        return;
+    };
+    let text = String::from_utf8_lossy(rest);
+    let json = serde_json::to_string(&text).unwrap_or_default();
+    let s = PLANTED;
+    let planted = match sel % 8 {
+        0 => format!(
+            "{{\"level\":\"error\",\"ts\":1,\"msg\":{json},\"error\":\"401 Unauthorized\",\"password\":\"{s}\"}}"
+        ),
+        1 => format!("{text} Authorization: Bearer {s}"),
+        2 => format!("{text} https://svc:{s}@api.example.com/x"),
+        3 => format!("{text} client_secret={s}"),
+        4 => format!(
+            "{{\"level\":\"warn\",\"msg\":{json},\"status_code\":401,\"headers\":{{\"X-Api-Key\":[\"{s}\"]}}}}"
+        ),
+        5 => format!("{text}\n-----BEGIN RSA PRIVATE KEY-----\n{s}\n-----END RSA PRIVATE KEY-----"),
+        6 => format!(
+            "{{\n  \"level\": \"error\",\n  \"msg\": {json},\n  \"error\": \"401 Unauthorized\",\n  \"token\": [\n    \"{s}\"\n  ]\n}}"
+        ),
+        _ => format!(
+            "2025-08-22T14:04:23.409-0700\tERROR\tconnector/x.go:1\t{}\t{{\"error\": \"401 Unauthorized\", \"api_key\": \"{s}\"}}",
+            text.replace(['\t', '\n'], " ")
+        ),
+    };
+    let once = crate::redact::redact(&planted);
+    assert!(!once.contains(s), "redact leaked it: {once}");
+    let mut lines = crate::redact::LineRedactor::default();
+    for l in planted.lines() {
+        let r = lines.line(l);
+        assert!(!r.contains(s), "redact (line by line) leaked it: {r}");
+    }
+    let r = crate::check::lint_text(&RULES, &planted, "fuzz");
+    for f in &r.findings {
+        let shown = crate::report::redacted(f);
+        let doc = serde_json::to_string(&shown).unwrap_or_default();
+        assert!(!doc.contains(s), "a finding leaked it: {doc}");
+    }
+}

@@ -8,6 +8,7 @@
 //! On several cores, [`pipeline`] runs [`prepare`] (single-line records parsed, rule conditions
 //! evaluated) on worker threads between [`input`] and [`parse`], and hands the chunks on in order.
 
+pub mod baseline;
 pub mod batch;
 pub mod c1z;
 pub mod check;

@@ -202,3 +202,13 @@ fn a_raw_pem_block_is_redacted_line_by_line() {
     assert!(!out.contains("Zq9"), "PEM body leaked");
     assert!(out.contains("-----END RSA PRIVATE KEY-----"));
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// The fuzz target's invariant on generated text (the fuzzer runs it on arbitrary bytes).
+    #[test]
+    fn a_planted_secret_never_leaves_redact_or_findings(data in proptest::collection::vec(any::<u8>(), 0..300)) {
+        baton_lint::fuzzing::secret_never_leaves(&data);
+    }
+}

@@ -7,7 +7,7 @@ use std::path::Path;
 use indexmap::IndexMap;
 
 use super::{C1zError, C1zOptions, C1zSummary, Format, SyncStats, V1File, summarize};
-use crate::finding::{Evidence, Finding, fnv1a};
+use crate::finding::{Evidence, Finding};
 use crate::overview::{Overview, TypeRow};
 use crate::rules::RuleSet;
 
@@ -60,7 +60,7 @@ impl Out<'_> {
                 .into_iter()
                 .map(|text| Evidence { line: 1, text })
                 .collect(),
-            fingerprint: fnv1a(&[code, &self.path, key]),
+            fingerprint: crate::finding::fingerprint(code, key, &IndexMap::new()),
             vars: IndexMap::new(),
             rule: idx,
             streamed: false,

@@ -31,7 +31,7 @@ pub fn run(args: &C1zArgs) -> Result<u8> {
         return run_stats(args);
     }
     let cfg = config::resolve(&args.check.rules, args.check.fail_on)?;
-    let mut sinks = chk::build_sinks(&args.check)?;
+    let mut sinks = chk::build_sinks(&args.check, false)?;
     let inputs = args.check.files.iter().cloned().map(Input::Path).collect();
     let o = chk::lint_inputs(&cfg, &args.check, inputs, &mut sinks);
     let ok = chk::finish_sinks(&mut sinks, &o, &cfg, &args.check);

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 
 use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
+use crate::baseline::{self, Baseline};
 use crate::batch::{self, BatchOptions, Unit};
 use crate::check::{ReadOptions, lint_reader};
 use crate::cli::{CheckArgs, ColorChoice};
@@ -76,6 +77,8 @@ pub struct Outcome {
     pub failed_inputs: usize,
     /// Stopped by a signal or a closed stdout.
     pub stopped: bool,
+    /// Findings the `--baseline` hid (kept for `--write-baseline`).
+    pub baselined: Vec<Finding>,
 }
 
 /// Refuses, before any file is opened for writing, an `--output` or `--summary` that is one
@@ -117,7 +120,7 @@ pub fn refuse_outputs_over_inputs(args: &CheckArgs) -> Result<()> {
 }
 
 /// The sinks of a run: the main format on stdout (unless `-q`), plus every `--output`.
-pub fn build_sinks(args: &CheckArgs) -> Result<Vec<Sink>> {
+pub fn build_sinks(args: &CheckArgs, live: bool) -> Result<Vec<Sink>> {
     let format = args.format.unwrap_or(Format::Full);
     let tty = io::stdout().is_terminal();
     let opts = ReportOptions {
@@ -125,6 +128,7 @@ pub fn build_sinks(args: &CheckArgs) -> Result<Vec<Sink>> {
         show_stats: args.stats,
         width: None,
         tty,
+        live,
     };
     let mut sinks = Vec::new();
     if !args.quiet {
@@ -157,6 +161,7 @@ pub fn build_sinks(args: &CheckArgs) -> Result<Vec<Sink>> {
             show_stats: args.stats,
             width: None,
             tty: false,
+            live: false,
         };
         sinks.push(Sink {
             format,
@@ -170,9 +175,13 @@ pub fn build_sinks(args: &CheckArgs) -> Result<Vec<Sink>> {
     Ok(sinks)
 }
 
-fn absorb(o: &mut Outcome, unit: Unit) {
+fn absorb(o: &mut Outcome, unit: Unit, baseline: &Baseline) {
     match unit.outcome {
-        Ok(d) => {
+        Ok(mut d) => {
+            let (hidden, shown): (Vec<Finding>, Vec<Finding>) =
+                d.findings.into_iter().partition(|f| baseline.contains(f));
+            d.findings = shown;
+            o.baselined.extend(hidden);
             o.notices.extend(d.notices);
             if let Some(ov) = d.overview {
                 o.overviews.push((unit.name, ov));
@@ -194,8 +203,16 @@ fn clean(s: &str) -> String {
     crate::redact::escape_controls(&crate::redact::redact(s)).into_owned()
 }
 
-/// Hands a finding to every sink; a closed stdout stops the run.
-fn to_sinks(sinks: &mut [Sink], sink_err: &mut Option<io::Error>, f: &Finding) -> io::Result<()> {
+/// Hands a finding to every sink (unless the baseline holds it); a closed stdout stops the run.
+fn to_sinks(
+    sinks: &mut [Sink],
+    sink_err: &mut Option<io::Error>,
+    baseline: &Baseline,
+    f: &Finding,
+) -> io::Result<()> {
+    if baseline.contains(f) {
+        return Ok(());
+    }
     for s in sinks.iter_mut() {
         if let Err(e) = s.finding(f) {
             s.failed = true;
@@ -258,6 +275,17 @@ pub fn lint_inputs(
         }
     };
     let mut o = Outcome::default();
+    let baseline = match &args.baseline {
+        Some(p) => match Baseline::load(p) {
+            Ok(b) => b,
+            Err(e) => {
+                eprintln!("baton-lint: --baseline {e}");
+                o.had_error = true;
+                return o;
+            }
+        },
+        None => Baseline::default(),
+    };
     let mut sink_err: Option<io::Error> = None;
     // Directories are expanded up front; streams keep their place.
     let mut work: Vec<Input> = Vec::new();
@@ -312,18 +340,18 @@ pub fn lint_inputs(
             for u in units {
                 if let Ok(d) = &u.outcome {
                     for f in &d.findings {
-                        if to_sinks(sinks, &mut sink_err, f).is_err() {
+                        if to_sinks(sinks, &mut sink_err, &baseline, f).is_err() {
                             o.stopped = true;
                             break 'out;
                         }
                     }
                 }
-                absorb(&mut o, u);
+                absorb(&mut o, u, &baseline);
             }
         }
     } else {
         for input in work {
-            let mut on_new = |f: &Finding| to_sinks(sinks, &mut sink_err, f);
+            let mut on_new = |f: &Finding| to_sinks(sinks, &mut sink_err, &baseline, f);
             let units = match input {
                 Input::Path(p) if p == Path::new("-") => {
                     crate::input::grow_stdin_pipe();
@@ -344,7 +372,7 @@ pub fn lint_inputs(
                 }
             };
             for u in units {
-                absorb(&mut o, u);
+                absorb(&mut o, u, &baseline);
             }
             if let Some(pb) = &pb {
                 pb.inc(1);
@@ -442,6 +470,27 @@ fn write_statistics(out: &mut dyn Write, findings: &[Finding]) -> io::Result<()>
     Ok(())
 }
 
+/// True when an input is live: stdin, or a named FIFO or device (`<(…)`, `/dev/stdin`).
+fn is_live(args: &CheckArgs) -> bool {
+    args.files.is_empty()
+        || args.files.iter().any(|p| {
+            p == Path::new("-") || std::fs::metadata(p).is_ok_and(|m| !m.is_file() && !m.is_dir())
+        })
+}
+
+/// With `--format concise`, a line on stderr as linting begins and one as it ends: what an
+/// editor's background problem matcher (VS Code's `beginsPattern` / `endsPattern`, in
+/// `editors/vscode/`) waits for. Never on stdout, which holds only findings.
+pub fn watch_banner(args: &CheckArgs, names: &str, done: Option<&Outcome>) {
+    if args.quiet || args.format != Some(Format::Concise) {
+        return;
+    }
+    match done {
+        None => eprintln!("baton-lint: linting {}", clean(names)),
+        Some(o) => eprintln!("baton-lint: done: {} finding(s)", o.findings.len()),
+    }
+}
+
 /// The exit code for an outcome.
 pub fn exit_code(o: &Outcome, cfg: &Config, args: &CheckArgs, sinks_ok: bool) -> u8 {
     if o.had_error || !sinks_ok {
@@ -459,14 +508,42 @@ pub fn exit_code(o: &Outcome, cfg: &Config, args: &CheckArgs, sinks_ok: bool) ->
 pub fn run(args: &CheckArgs) -> Result<u8> {
     let cfg = config::resolve(&args.rules, args.fail_on)?;
     refuse_outputs_over_inputs(args)?;
-    let mut sinks = build_sinks(args)?;
+    let mut sinks = build_sinks(args, is_live(args))?;
     let inputs = if args.files.is_empty() {
         vec![Input::Path(PathBuf::from("-"))]
     } else {
         args.files.iter().cloned().map(Input::Path).collect()
     };
-    let o = lint_inputs(&cfg, args, inputs, &mut sinks);
+    let names: Vec<String> = args.files.iter().map(|p| p.display().to_string()).collect();
+    let names = if names.is_empty() {
+        args.stdin_filename.clone().unwrap_or_else(|| "-".into())
+    } else {
+        names.join(" ")
+    };
+    watch_banner(args, &names, None);
+    let mut o = lint_inputs(&cfg, args, inputs, &mut sinks);
+    if let Some(p) = &args.write_baseline {
+        let all: Vec<Finding> = o.findings.iter().chain(&o.baselined).cloned().collect();
+        match baseline::write(p, &all) {
+            Ok(()) => eprintln!(
+                "baton-lint: wrote {} finding(s) to the baseline {}",
+                all.len(),
+                p.display()
+            ),
+            Err(e) => {
+                eprintln!("baton-lint: --write-baseline {}: {e}", p.display());
+                o.had_error = true;
+            }
+        }
+    }
+    if !o.baselined.is_empty() {
+        o.notices.push(format!(
+            "{} finding(s) hidden by the baseline (--baseline)",
+            o.baselined.len()
+        ));
+    }
     let ok = finish_sinks(&mut sinks, &o, &cfg, args);
+    watch_banner(args, &names, Some(&o));
     // A closed stdout (`| head`) exits 0 in every format, streamed or written at the end.
     let closed_stdout =
         sinks.iter().any(|s| s.closed) || (o.stopped && !crate::input::interrupted());

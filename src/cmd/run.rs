@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result};
 
-use super::check::{Input, build_sinks, exit_code, finish_sinks, lint_inputs};
+use super::check::{Input, build_sinks, exit_code, finish_sinks, lint_inputs, watch_banner};
 use crate::cli::RunArgs;
 use crate::config;
 
@@ -62,7 +62,7 @@ impl<R: Read> Read for Tee<R> {
 /// Runs `run`.
 pub fn run(args: &RunArgs) -> Result<u8> {
     let cfg = config::resolve(&args.check.rules, args.check.fail_on)?;
-    let mut sinks = build_sinks(&args.check)?;
+    let mut sinks = build_sinks(&args.check, true)?;
     let (prog, rest) = args
         .command
         .split_first()
@@ -88,15 +88,20 @@ pub fn run(args: &RunArgs) -> Result<u8> {
     } else {
         Box::new(stderr)
     };
-    let name = args
-        .check
-        .stdin_filename
-        .clone()
-        .unwrap_or_else(|| "-".to_string());
+    // The connector's log is named after it (`baton-okta.log`): a real artifact name for
+    // SARIF and editors, where `-` would be none.
+    let name = args.check.stdin_filename.clone().unwrap_or_else(|| {
+        let base = std::path::Path::new(prog).file_name().map_or_else(
+            || "connector".to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        format!("{base}.log")
+    });
+    watch_banner(&args.check, &name, None);
     let mut o = lint_inputs(
         &cfg,
         &args.check,
-        vec![Input::Stream(name, reader)],
+        vec![Input::Stream(name.clone(), reader)],
         &mut sinks,
     );
     let status = child.wait().context("waiting for the connector")?;
@@ -118,6 +123,7 @@ pub fn run(args: &RunArgs) -> Result<u8> {
         o.notices.push(explain_status(status.code(), signal));
     }
     let ok = finish_sinks(&mut sinks, &o, &cfg, &args.check);
+    watch_banner(&args.check, &name, Some(&o));
     if code != 0 {
         return Ok(code.clamp(1, 255) as u8);
     }

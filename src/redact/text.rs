@@ -57,7 +57,7 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         // Auth schemes anywhere: `Bearer x`, `Basic x`, Okta's `SSWS x` (RFC 6750, RFC 7617,
         // Okta API token docs).
         p(
-            r"(?i)(?P<k>(?-u:\b)(?:bearer|basic|ssws)[ \t]+)(?P<v>[A-Za-z0-9\-._~+/]{8,}=*)",
+            r"(?i)(?P<k>(?-u:\b)(?:bearer|basic|ssws)[ \t]+)(?P<v>[A-Za-z0-9\-._~+/]{8,}[A-Za-z0-9\-._~+/=]*)",
             Rep::Credential,
         ),
         // Header lines as curl or a Go `http.Header` dump print them.
@@ -127,14 +127,49 @@ pub fn redact_text(text: &str) -> Cow<'_, str> {
 }
 
 fn apply<'t>(p: &Pattern, text: &'t str) -> Cow<'t, str> {
-    let mut changed = false;
-    let out = p.re.replace_all(text, |c: &Captures<'_>| {
-        let whole = c.get(0).map_or("", |m| m.as_str());
-        let r = rewrite(p, c, text);
-        changed |= r != whole;
-        r
-    });
-    if changed { out } else { Cow::Borrowed(text) }
+    if !matches!(p.rep, Rep::Keyed) {
+        let mut changed = false;
+        let out = p.re.replace_all(text, |c: &Captures<'_>| {
+            let whole = c.get(0).map_or("", |m| m.as_str());
+            let r = rewrite(p, c, text);
+            changed |= r != whole;
+            r
+        });
+        return if changed { out } else { Cow::Borrowed(text) };
+    }
+    // Keyed forms can nest (`ye: client_secret=x`): a match whose name is no secret must not
+    // hide the one inside its value, so the search resumes at the value, not after it.
+    let mut out = String::new();
+    let mut last = 0;
+    let mut at = 0;
+    while at <= text.len() {
+        let Some(c) = p.re.captures_at(text, at) else {
+            break;
+        };
+        let whole = c.get(0).expect("group 0");
+        let v = c.name("v").unwrap_or(whole);
+        let r = rewrite(p, &c, text);
+        if r != whole.as_str() {
+            out.push_str(&text[last..whole.start()]);
+            out.push_str(&r);
+            last = whole.end();
+            at = whole.end().max(whole.start() + 1);
+        } else {
+            at = if v.start() > whole.start() {
+                v.start()
+            } else {
+                whole.start() + 1
+            };
+        }
+        while at < text.len() && !text.is_char_boundary(at) {
+            at += 1;
+        }
+    }
+    if last == 0 && out.is_empty() {
+        return Cow::Borrowed(text);
+    }
+    out.push_str(&text[last..]);
+    Cow::Owned(out)
 }
 
 /// The replacement for one match.
@@ -298,6 +333,8 @@ mod tests {
                 "AIzaSyA1234567890",
             ),
             ("sk_live_1234567890abcdefXYZ", "sk_live_1234567890"),
+            // found by the fuzzer: a keyed form inside the value of one that is not a secret
+            ("\x05ye: client_secret=Zq9FuzzSecretQ7w", "Zq9FuzzSecretQ7w"),
         ];
         for (input, secret) in cases {
             let out = redact_text(input);

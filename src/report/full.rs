@@ -1,6 +1,9 @@
 //! `full`: findings grouped by rule, each with its message, where (path:line, count, time
-//! span, context), up to three evidence lines, then the rule's likely cause and fix. Written at
-//! the end of the run, in rule-code order.
+//! span, context), up to three evidence lines, then the rule's likely cause and fix; most
+//! severe first, then by rule code. On files it is written at the end of the run. Live (stdin,
+//! a pipe, `baton-lint run`), each finding is printed as it opens — its header, where, and
+//! first evidence line — and the end brings the grouped summary with the final counts, each
+//! rule's cause and fix, the overview and the totals.
 
 use std::io::{self, Write};
 
@@ -53,14 +56,51 @@ fn where_line(f: &Finding) -> String {
     s
 }
 
+impl FullReporter {
+    fn header(&self, out: &mut dyn Write, f: &Finding) -> io::Result<()> {
+        let head = format!("{}[{} {}]", f.severity, f.code, f.name);
+        writeln!(
+            out,
+            "{}: {}",
+            self.paint(severity_color(f.severity), &head),
+            self.paint("\x1b[1m", &f.message)
+        )?;
+        writeln!(out, "  --> {}", where_line(f))
+    }
+}
+
 impl Reporter for FullReporter {
-    fn finding(&mut self, _: &mut dyn Write, _: &Finding) -> io::Result<()> {
-        Ok(())
+    fn finding(&mut self, out: &mut dyn Write, f: &Finding) -> io::Result<()> {
+        if !self.opts.live {
+            return Ok(());
+        }
+        let f = redacted(f);
+        self.header(out, &f)?;
+        if let Some(e) = f.evidence.first() {
+            let first = e.text.lines().next().unwrap_or("");
+            writeln!(out, "{:>6} | {first}", e.line)?;
+        }
+        writeln!(out)?;
+        out.flush()
     }
 
     fn finish(&mut self, out: &mut dyn Write, s: &Summary<'_>) -> io::Result<()> {
         let mut order: Vec<&Finding> = s.findings.iter().collect();
-        order.sort_by(|a, b| (&a.code, &a.path, a.line).cmp(&(&b.code, &b.path, b.line)));
+        order.sort_by(|a, b| {
+            (std::cmp::Reverse(a.severity), &a.code, &a.path, a.line).cmp(&(
+                std::cmp::Reverse(b.severity),
+                &b.code,
+                &b.path,
+                b.line,
+            ))
+        });
+        if self.opts.live && !order.is_empty() {
+            writeln!(
+                out,
+                "{}",
+                self.paint("\x1b[1m", "── summary (final counts) ──")
+            )?;
+        }
         let mut i = 0;
         while i < order.len() {
             let code = &order[i].code;
@@ -72,14 +112,11 @@ impl Reporter for FullReporter {
             i += group.len();
             for f in &group {
                 let f = redacted(f);
-                let head = format!("{}[{} {}]", f.severity, f.code, f.name);
-                writeln!(
-                    out,
-                    "{}: {}",
-                    self.paint(severity_color(f.severity), &head),
-                    self.paint("\x1b[1m", &f.message)
-                )?;
-                writeln!(out, "  --> {}", where_line(&f))?;
+                self.header(out, &f)?;
+                if self.opts.live {
+                    // Context and evidence were shown as the finding opened.
+                    continue;
+                }
                 if !f.context.is_empty() {
                     let ctx: Vec<String> =
                         f.context.iter().map(|(k, v)| format!("{k}={v}")).collect();

@@ -92,7 +92,31 @@ impl Reporter for JsonlReporter {
         out.flush()
     }
 
-    fn finish(&mut self, out: &mut dyn Write, _: &Summary<'_>) -> io::Result<()> {
+    /// The last line: `{"summary": …}` with the final count and message of every finding
+    /// (a streamed line said what was known when it fired), totals and stats.
+    fn finish(&mut self, out: &mut dyn Write, s: &Summary<'_>) -> io::Result<()> {
+        let by = |sev: Severity| s.findings.iter().filter(|f| f.severity == sev).count();
+        let findings: Vec<serde_json::Value> = s
+            .findings
+            .iter()
+            .map(redacted)
+            .map(|f| {
+                serde_json::json!({
+                    "code": f.code, "fingerprint": f.fingerprint, "path": f.path, "line": f.line,
+                    "count": f.count, "last_line": f.last_line, "message": f.message,
+                })
+            })
+            .collect();
+        let doc = serde_json::json!({ "summary": {
+            "findings": findings,
+            "errors": by(Severity::Error),
+            "warnings": by(Severity::Warning),
+            "infos": by(Severity::Info) + by(Severity::Hint),
+            "lines": s.stats.lines,
+            "notices": s.notices,
+        }});
+        serde_json::to_writer(&mut *out, &doc)?;
+        writeln!(out)?;
         out.flush()
     }
 }

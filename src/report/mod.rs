@@ -121,6 +121,8 @@ pub struct ReportOptions {
     pub width: Option<u16>,
     /// Output is a terminal.
     pub tty: bool,
+    /// The input is live (stdin, a pipe, a connector run): `full` prints findings as they open.
+    pub live: bool,
 }
 
 /// The reporter for `format`.

@@ -22,13 +22,61 @@ fn level(s: Severity) -> &'static str {
     }
 }
 
+/// The id of the base URI relative artifact locations are resolved against.
+const SRCROOT: &str = "%SRCROOT%";
+
+/// Percent-encodes `s` for a URI path: every byte but RFC 3986's unreserved characters and `/`
+/// (a `:` too, so `logs.tgz:run.log` is not read as a scheme).
+fn encode_path(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for &b in s.as_bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// An input's name as a SARIF artifact location: relative to `%SRCROOT%` (the working
+/// directory) when it is under it, else an absolute `file://` URI; stdin (`-`) is `stdin`.
+pub fn artifact_location(path: &str) -> Value {
+    if path == "-" {
+        return json!({ "uri": "stdin", "uriBaseId": SRCROOT });
+    }
+    let p = std::path::Path::new(path);
+    if p.is_absolute() {
+        let under = std::env::current_dir()
+            .ok()
+            .and_then(|cwd| p.strip_prefix(cwd).ok().map(|r| r.to_path_buf()));
+        return match under {
+            Some(rel) => {
+                json!({ "uri": encode_path(&rel.to_string_lossy()), "uriBaseId": SRCROOT })
+            }
+            None => json!({ "uri": format!("file://{}", encode_path(path)) }),
+        };
+    }
+    let rel = path.strip_prefix("./").unwrap_or(path);
+    json!({ "uri": encode_path(rel), "uriBaseId": SRCROOT })
+}
+
 fn location(path: &str, start: u64, end: u64) -> Value {
     json!({
         "physicalLocation": {
-            "artifactLocation": { "uri": path },
+            "artifactLocation": artifact_location(path),
             "region": { "startLine": start.max(1), "endLine": end.max(start).max(1) }
         }
     })
+}
+
+/// `%SRCROOT%`: the working directory as a `file://` URI ending in `/`.
+fn srcroot() -> Value {
+    let dir = std::env::current_dir()
+        .map(|d| d.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| "/".into());
+    let dir = if dir.ends_with('/') { dir } else { dir + "/" };
+    json!({ SRCROOT: { "uri": format!("file://{}", encode_path(&dir)) } })
 }
 
 /// The SARIF document for a run.
@@ -79,7 +127,7 @@ pub fn sarif_document(s: &Summary<'_>) -> Value {
                 "locations": [location(&f.path, f.line, f.end_line)],
                 "relatedLocations": related,
                 "occurrenceCount": f.count.max(1),
-                "partialFingerprints": { "batonLintFingerprint/v1": f.fingerprint },
+                "partialFingerprints": { "batonLintFingerprint/v2": f.fingerprint },
                 "properties": { "context": f.context, "lastLine": f.last_line,
                     "firstTimestamp": f.first_ts.map(|t| t.to_rfc3339()),
                     "lastTimestamp": f.last_ts.map(|t| t.to_rfc3339()) },
@@ -93,9 +141,9 @@ pub fn sarif_document(s: &Summary<'_>) -> Value {
         .iter()
         .map(|p| {
             if *p == "-" {
-                json!({ "location": { "uri": "-" }, "roles": ["standardStream"] })
+                json!({ "location": artifact_location(p), "roles": ["standardStream"] })
             } else {
-                json!({ "location": { "uri": p } })
+                json!({ "location": artifact_location(p) })
             }
         })
         .collect();
@@ -114,6 +162,7 @@ pub fn sarif_document(s: &Summary<'_>) -> Value {
                 "informationUri": "urn:baton-lint",
                 "rules": rules,
             }},
+            "originalUriBaseIds": srcroot(),
             "artifacts": artifacts,
             "results": results,
             "invocations": [{
