@@ -12,7 +12,20 @@ use rand_chacha::ChaCha8Rng;
 const TYPES: [&str; 4] = ["user", "group", "role", "app"];
 const HOSTS: [&str; 3] = ["acme.okta.com", "api.github.com", "acme.my.salesforce.com"];
 
-fn main() -> std::io::Result<()> {
+fn main() -> std::process::ExitCode {
+    let out = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "bench.log".into());
+    match generate() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("gen_log: cannot write {out}: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn generate() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);
     let out = args.next().unwrap_or_else(|| "bench.log".into());
     let size_mb: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(1024);

@@ -53,6 +53,10 @@ pub enum Command {
 /// `baton-lint c1z`. Here `--stats` prints the counts per resource type, entitlements and grants
 /// of the latest finished sync (what `baton stats` shows) instead of the findings.
 #[derive(Debug, Args)]
+#[command(
+    mut_arg("files", |a| a.help(".c1z sync files to lint (v1 and v3); `-` or none for stdin")),
+    mut_arg("stats", |a| a.help("Print the counts per resource type of the latest finished sync instead of the findings"))
+)]
 pub struct C1zArgs {
     #[command(flatten)]
     pub check: CheckArgs,
@@ -73,8 +77,10 @@ pub struct DiffArgs {
     pub max_c1z_bytes: u64,
 }
 
-/// `baton-lint run`.
+/// `baton-lint run`: starts the connector with JSON logs, lints its stderr live, keeps (and
+/// explains) its exit status.
 #[derive(Debug, Args)]
+#[command(mut_arg("stdin_filename", |a| a.help("Name to report for the connector's log (default: the program's name + .log)")))]
 pub struct RunArgs {
     /// Also copy the connector's stderr (its log) to baton-lint's stderr.
     #[arg(long)]

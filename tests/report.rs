@@ -137,6 +137,42 @@ fn no_secret_of_the_input_in_any_format() {
     }
 }
 
+/// An 80-column terminal: one block per finding, words wrapped whole, the overview fitted.
+#[test]
+fn table_at_80_columns() {
+    let set = RuleSet::new(load_builtin().unwrap());
+    let run = fixed_run(&set);
+    let summary = Summary {
+        findings: &run.findings,
+        stats: &run.stats,
+        rules: &set,
+        notices: &run.notices,
+        overviews: &run.overviews,
+        failed_inputs: 0,
+    };
+    let opts = ReportOptions {
+        width: Some(80),
+        ..ReportOptions::default()
+    };
+    let mut out: Vec<u8> = Vec::new();
+    report::reporter(Format::Table, opts)
+        .finish(&mut out, &summary)
+        .unwrap();
+    let text = String::from_utf8(out).unwrap();
+    for l in text.lines() {
+        assert!(
+            l.chars().count() <= 80,
+            "{} columns: {l}",
+            l.chars().count()
+        );
+    }
+    assert!(
+        !text.contains("Check by hand"),
+        "the Fix column shows the fix"
+    );
+    insta::assert_snapshot!("table_80", text);
+}
+
 #[test]
 fn sarif_validates_against_the_official_schema() {
     let schema_path = concat!(

@@ -140,7 +140,11 @@ pub fn lint_file(path: &Path, rules: &RuleSet, opts: C1zOptions) -> Result<C1zLi
             ctx(&[("sync_id", id)]),
         );
     }
-    let overview = summary.stats.as_ref().map(lint_stats).unwrap_or_default();
+    let mut overview = summary.stats.as_ref().map(lint_stats).unwrap_or_default();
+    // The overview heading says whether the sync finished: an unfinished one is not
+    // "completed" (it gets BL604 above).
+    overview.syncs_completed = u64::from(sync.ended_at.is_some());
+    overview.syncs_started = 1;
     if let Some(st) = &summary.stats {
         if st.resources == 0 {
             out.add(

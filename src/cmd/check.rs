@@ -100,7 +100,8 @@ pub fn refuse_outputs_over_inputs(args: &CheckArgs) -> Result<()> {
         .outputs
         .iter()
         .filter_map(|s| s.split_once('=').map(|(_, p)| PathBuf::from(p)))
-        .chain(args.summary.clone());
+        .chain(args.summary.clone())
+        .chain(args.write_baseline.clone());
     for out in outputs {
         let Ok(m) = std::fs::metadata(&out) else {
             continue;
@@ -521,6 +522,11 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
         names.join(" ")
     };
     watch_banner(args, &names, None);
+    if args.files.is_empty() && io::stdin().is_terminal() && !args.quiet {
+        eprintln!(
+            "baton-lint: reading a log from the terminal; pipe a connector into it (… 2>&1 | baton-lint) or name log files. Ctrl-D ends the input."
+        );
+    }
     let mut o = lint_inputs(&cfg, args, inputs, &mut sinks);
     if let Some(p) = &args.write_baseline {
         let all: Vec<Finding> = o.findings.iter().chain(&o.baselined).cloned().collect();

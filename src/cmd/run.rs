@@ -61,6 +61,12 @@ impl<R: Read> Read for Tee<R> {
 
 /// Runs `run`.
 pub fn run(args: &RunArgs) -> Result<u8> {
+    if !args.check.files.is_empty() {
+        anyhow::bail!(
+            "run lints the connector's own log; put the connector and its arguments after `--` (files given: {})",
+            args.check.files.len()
+        );
+    }
     let cfg = config::resolve(&args.check.rules, args.check.fail_on)?;
     let mut sinks = build_sinks(&args.check, true)?;
     let (prog, rest) = args

@@ -140,7 +140,7 @@ impl Reporter for FullReporter {
             }
             writeln!(out)?;
         }
-        super::table::write_overviews(out, s, self.opts.width)?;
+        super::table::write_overviews(out, s, self.opts.fit_width())?;
         for n in s.notices {
             writeln!(out, "{}: {n}", self.paint("\x1b[1;36m", "note"))?;
         }

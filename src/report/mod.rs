@@ -125,6 +125,20 @@ pub struct ReportOptions {
     pub live: bool,
 }
 
+impl ReportOptions {
+    /// The width to fit tables to: the set width, else the terminal's; `None` (no limit) off a
+    /// terminal.
+    pub fn fit_width(&self) -> Option<u16> {
+        self.width.or_else(|| {
+            if self.tty {
+                comfy_table::Table::new().width()
+            } else {
+                None
+            }
+        })
+    }
+}
+
 /// The reporter for `format`.
 pub fn reporter(format: Format, opts: ReportOptions) -> Box<dyn Reporter> {
     match format {
@@ -162,6 +176,43 @@ pub fn first_sentence(md: &str) -> String {
     para[..end].trim_end_matches(':').to_string()
 }
 
+/// What to change, in one sentence, from a rule's `fix` (Markdown): the fix column of the
+/// first row when the text opens with a `| symptom | likely cause | fix |` table, else the first
+/// prose sentence that is a change rather than a check ("Check by hand: curl …" is skipped).
+pub fn fix_summary(md: &str) -> String {
+    let lines: Vec<&str> = md
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    if let Some(header) = lines.first().filter(|l| l.starts_with('|')) {
+        let cells = |l: &str| -> Vec<String> {
+            l.trim_matches('|')
+                .split(" | ")
+                .map(|c| c.trim().trim_matches('|').trim().to_string())
+                .collect()
+        };
+        let head = cells(header);
+        if let Some(col) = head.iter().position(|c| c.eq_ignore_ascii_case("fix")) {
+            let row = lines
+                .iter()
+                .skip(1)
+                .find(|l| l.starts_with('|') && !l.contains("---"));
+            if let Some(cell) = row.map(|r| cells(r)).and_then(|c| c.get(col).cloned()) {
+                return cell;
+            }
+        }
+    }
+    let prose: Vec<&str> = md
+        .split("\n\n")
+        .filter(|p| {
+            let p = p.trim_start();
+            !p.starts_with("Check by hand") && !p.starts_with('|')
+        })
+        .collect();
+    first_sentence(&prose.join("\n\n"))
+}
+
 /// One row of the remediation table (shared by `table` and the Markdown summary).
 pub struct RemediationRow {
     /// The finding, redacted.
@@ -188,7 +239,7 @@ pub fn remediation_rows(s: &Summary<'_>) -> Vec<RemediationRow> {
             let (cause, fix) = s
                 .rules
                 .find(&f.code)
-                .map(|r| (first_sentence(&r.cause), first_sentence(&r.fix)))
+                .map(|r| (first_sentence(&r.cause), fix_summary(&r.fix)))
                 .unwrap_or_default();
             RemediationRow {
                 finding: redacted(f),

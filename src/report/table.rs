@@ -17,10 +17,48 @@ pub struct TableReporter {
     opts: ReportOptions,
 }
 
+/// Under this many columns a finding is a block of label and value rows instead of one row
+/// of seven columns (which at 80 columns broke words mid-word and took 60 lines for two).
+const NARROW: u16 = 100;
+
 impl TableReporter {
     /// A reporter with these options.
     pub fn new(opts: ReportOptions) -> Self {
         TableReporter { opts }
+    }
+
+    fn width(&self) -> Option<u16> {
+        self.opts.fit_width()
+    }
+
+    /// One finding per block: `Severity Rule (×count, where)` then Symptom, Likely cause and
+    /// Fix rows, words wrapped to `width`.
+    fn narrow(&self, rows: Vec<RemediationRow>, width: u16) -> String {
+        let mut out = String::new();
+        for r in rows {
+            let f = &r.finding;
+            let mut t = Table::new();
+            t.load_preset(UTF8_FULL_CONDENSED)
+                .set_content_arrangement(ContentArrangement::Dynamic)
+                .set_width(width)
+                .force_no_tty();
+            t.set_header(vec![
+                Cell::new(f.severity.as_str()),
+                Cell::new(format!(
+                    "{} {} (×{}, {})",
+                    f.code,
+                    f.name,
+                    f.count,
+                    where_short(f)
+                )),
+            ]);
+            t.add_row(vec![Cell::new("Symptom"), Cell::new(&f.message)]);
+            t.add_row(vec![Cell::new("Likely cause"), Cell::new(&r.cause)]);
+            t.add_row(vec![Cell::new("Fix"), Cell::new(&r.fix)]);
+            out.push_str(&t.to_string());
+            out.push('\n');
+        }
+        out
     }
 
     fn table(&self) -> Table {
@@ -57,15 +95,29 @@ pub fn overview_table(o: &Overview, width: Option<u16>) -> Table {
             t.set_content_arrangement(ContentArrangement::Disabled);
         }
     }
-    t.set_header(vec![
-        "Resource type",
-        "Resources",
-        "Entitlements",
-        "Grants",
-        "Errors",
-        "Rate-limit waits",
-        "Calls",
-    ]);
+    // Narrow terminals get headers broken where a reader would break them, not mid-word.
+    let narrow = width.is_some_and(|w| w < NARROW);
+    t.set_header(if narrow {
+        vec![
+            "Resource\ntype",
+            "Resources",
+            "Entitle-\nments",
+            "Grants",
+            "Errors",
+            "Rate-limit\nwaits",
+            "Calls",
+        ]
+    } else {
+        vec![
+            "Resource type",
+            "Resources",
+            "Entitlements",
+            "Grants",
+            "Errors",
+            "Rate-limit waits",
+            "Calls",
+        ]
+    });
     for (rt, r) in &o.types {
         let waits = if r.rate_limit_waits == 0 {
             "-".to_string()
@@ -104,11 +156,8 @@ pub fn write_overviews(out: &mut dyn Write, s: &Summary<'_>, width: Option<u16>)
         } else {
             "did not complete"
         };
-        writeln!(
-            out,
-            "Sync overview for {path} (sync {state}; {} request lines):",
-            o.requests
-        )?;
+        writeln!(out, "Sync overview for {path}")?;
+        writeln!(out, "(sync {state}; {} request lines):", o.requests)?;
         writeln!(out, "{}", overview_table(o, width))?;
     }
     Ok(())
@@ -121,7 +170,10 @@ impl Reporter for TableReporter {
 
     fn finish(&mut self, out: &mut dyn Write, s: &Summary<'_>) -> io::Result<()> {
         let rows = remediation_rows(s);
-        if rows.is_empty() {
+        let width = self.width();
+        if let (Some(w), false) = (width.filter(|w| *w < NARROW), rows.is_empty()) {
+            write!(out, "{}", self.narrow(rows, w))?;
+        } else if rows.is_empty() {
             writeln!(out, "{}", s.nothing_found())?;
         } else {
             let mut t = self.table();
@@ -152,7 +204,7 @@ impl Reporter for TableReporter {
             }
             writeln!(out, "{t}")?;
         }
-        write_overviews(out, s, self.opts.width)?;
+        write_overviews(out, s, width)?;
         for n in s.notices {
             writeln!(out, "note: {n}")?;
         }
