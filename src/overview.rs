@@ -27,6 +27,11 @@ pub struct TypeRow {
     pub calls: Option<u64>,
 }
 
+/// Most resource types an overview has a row of their own for.
+pub const MAX_TYPES: usize = 256;
+/// The row that takes every type past [`MAX_TYPES`].
+pub const OTHER_TYPES: &str = "(other types)";
+
 /// The overview of one input.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Overview {
@@ -52,7 +57,15 @@ impl Overview {
         self.syncs_started > 0 || self.syncs_completed > 0 || !self.types.is_empty()
     }
 
+    /// The row of `rt`. Past [`MAX_TYPES`] rows, new types share one `(other types)` row, so
+    /// a stream of any shape keeps the overview bounded (a crafted stream of 10 million type
+    /// names held 2.4 GB).
     fn row(&mut self, rt: String) -> &mut TypeRow {
+        let rt = if self.types.len() >= MAX_TYPES && !self.types.contains_key(&rt) {
+            OTHER_TYPES.to_string()
+        } else {
+            rt
+        };
         self.types.entry(rt).or_default()
     }
 
@@ -146,5 +159,20 @@ pub fn progress(p: Option<(u64, Option<u64>)>) -> String {
         None => "-".into(),
         Some((d, Some(t))) => format!("{d}/{t}"),
         Some((d, None)) => d.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_capped_however_many_types_a_log_names() {
+        let mut o = Overview::default();
+        for i in 0..5000 {
+            o.row(format!("rt{i}")).resources = Some(1);
+        }
+        assert_eq!(o.types.len(), MAX_TYPES + 1);
+        assert!(o.types.contains_key(OTHER_TYPES));
     }
 }
