@@ -3,6 +3,7 @@
 //! a JSON record pretty-printed by `jq` and a Go panic with its goroutine trace.
 
 pub mod console;
+pub mod container;
 pub mod json;
 pub mod text;
 
@@ -54,6 +55,10 @@ pub struct Parser {
     last_ts: Option<Timestamp>,
     /// Per-kind event and line counts (the reader adds bytes, lossy and truncated lines).
     pub stats: Stats,
+    /// Partial container-runtime lines waiting for the part that ends them.
+    joiner: container::Joiner,
+    /// Physical lines joined into the next event (counted with its kind).
+    joined_lines: u64,
 }
 
 impl Default for Parser {
@@ -70,6 +75,8 @@ impl Parser {
             buf: String::new(),
             last_ts: None,
             stats: Stats::default(),
+            joiner: container::Joiner::default(),
+            joined_lines: 0,
         }
     }
 
@@ -87,15 +94,30 @@ impl Parser {
         emit: &mut Emit<'_>,
     ) {
         self.stats.lines += 1;
+        // A container runtime's line (CRI, kubectl --timestamps, Docker json-file) holds the
+        // connector's line: read that one.
+        let owned;
+        let (inner, unwrapped) = match container::unwrap(line.text, &mut self.joiner) {
+            container::Unwrapped::Plain => (line.text, false),
+            container::Unwrapped::Inner(s) => (s, true),
+            container::Unwrapped::Owned(s) => {
+                owned = s;
+                (owned.as_str(), true)
+            }
+            container::Unwrapped::Partial => {
+                self.joined_lines += 1;
+                return;
+            }
+        };
         let stripped;
-        let text = if memchr::memchr(0x1b, line.text.as_bytes()).is_some() {
-            stripped = strip_ansi(line.text);
+        let text = if memchr::memchr(0x1b, inner.as_bytes()).is_some() {
+            stripped = strip_ansi(inner);
             stripped.as_str()
         } else {
-            line.text
+            inner
         };
-        // A stripped line is not the line a record was prepared from.
-        let pre = if text.len() == line.text.len() {
+        // An unwrapped or stripped line is not the line a record was prepared from.
+        let pre = if !unwrapped && text.len() == line.text.len() {
             pre
         } else {
             None
@@ -132,6 +154,21 @@ impl Parser {
 
     /// [`Parser::finish`] for callers of [`Parser::push_pre`].
     pub fn finish_pre(&mut self, emit: &mut Emit<'_>) {
+        // A partial container line never ended: read what it holds.
+        if let Some(rest) = self.joiner.take() {
+            self.stats.lines -= 1;
+            let number = self.stats.lines + 1;
+            self.joined_lines = self.joined_lines.saturating_sub(1);
+            self.push_pre(
+                Line {
+                    text: &rest,
+                    number,
+                    offset: 0,
+                },
+                None,
+                emit,
+            );
+        }
         match self.pending {
             Pending::None => {}
             Pending::JsonBlock { .. } => self.flush_block_as_text(emit),
@@ -244,7 +281,8 @@ impl Parser {
 
     fn count(&mut self, kind: EventKind, lines: u64) {
         self.stats.events.add(kind, 1);
-        self.stats.lines_by_kind.add(kind, lines);
+        let joined = std::mem::take(&mut self.joined_lines);
+        self.stats.lines_by_kind.add(kind, lines + joined);
     }
 
     /// Adds a line to a pending JSON block. Returns false when the line does not belong to it
