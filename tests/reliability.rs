@@ -53,6 +53,15 @@ fn file(dir: &Path, name: &str, body: &[u8]) -> PathBuf {
     p
 }
 
+fn mkfifo(p: impl AsRef<Path>) {
+    let ok = Command::new("mkfifo")
+        .arg(p.as_ref())
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "mkfifo {}", p.as_ref().display());
+}
+
 fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
@@ -182,13 +191,7 @@ regex = "^login failed"
 fn d05_a_fifo_or_dev_stdin_loses_no_byte() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("in.fifo");
-    assert!(
-        Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    mkfifo(&fifo);
     let f2 = fifo.clone();
     let writer = std::thread::spawn(move || std::fs::write(&f2, PANIC).unwrap());
     let (code, out, _) = bl(&["--isolated", "--format", "concise", s(&fifo)], b"");
@@ -288,13 +291,7 @@ fn d11_directories_follow_symlinks_and_say_what_they_skip() {
     std::fs::create_dir(&logs).unwrap();
     std::os::unix::fs::symlink(&real, logs.join("current.log")).unwrap();
     std::os::unix::fs::symlink(&logs, logs.join("loop")).unwrap();
-    assert!(
-        Command::new("mkfifo")
-            .arg(logs.join("pipe.log"))
-            .status()
-            .unwrap()
-            .success()
-    );
+    mkfifo(logs.join("pipe.log"));
     let (code, out, _) = bl(&["--isolated", "--format", "full", s(&logs)], b"");
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("BL901"), "{out}");
@@ -325,13 +322,7 @@ fn d11_tar_hard_links_are_noted() {
 fn d12_sigterm_is_honoured_while_blocked_on_a_named_fifo() {
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("quiet.fifo");
-    assert!(
-        Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    mkfifo(&fifo);
     let mut child = Command::new(bin())
         .args(["--isolated", s(&fifo)])
         .stdout(Stdio::null())
@@ -449,13 +440,7 @@ fn d16_stats_survive_sigint() {
 #[test]
 fn d17_rule_folder_errors_name_the_file_and_a_fifo_is_refused() {
     let dir = tempfile::tempdir().unwrap();
-    assert!(
-        Command::new("mkfifo")
-            .arg(dir.path().join("x.toml"))
-            .status()
-            .unwrap()
-            .success()
-    );
+    mkfifo(dir.path().join("x.toml"));
     let (code, _, err) = bl(&["check-rules", s(dir.path())], b"");
     assert_eq!(code, 2);
     assert!(

@@ -85,15 +85,7 @@ impl Reporter for FullReporter {
     }
 
     fn finish(&mut self, out: &mut dyn Write, s: &Summary<'_>) -> io::Result<()> {
-        let mut order: Vec<&Finding> = s.findings.iter().collect();
-        order.sort_by(|a, b| {
-            (std::cmp::Reverse(a.severity), &a.code, &a.path, a.line).cmp(&(
-                std::cmp::Reverse(b.severity),
-                &b.code,
-                &b.path,
-                b.line,
-            ))
-        });
+        let order = super::by_severity(s.findings);
         if self.opts.live && !order.is_empty() {
             writeln!(
                 out,

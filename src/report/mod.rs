@@ -222,9 +222,9 @@ pub struct RemediationRow {
     pub fix: String,
 }
 
-/// The remediation table's rows: most severe first, then by rule, path and line.
-pub fn remediation_rows(s: &Summary<'_>) -> Vec<RemediationRow> {
-    let mut order: Vec<&Finding> = s.findings.iter().collect();
+/// `findings` most severe first, then by rule code, path and line: the order people read.
+pub fn by_severity(findings: &[Finding]) -> Vec<&Finding> {
+    let mut order: Vec<&Finding> = findings.iter().collect();
     order.sort_by(|a, b| {
         (std::cmp::Reverse(a.severity), &a.code, &a.path, a.line).cmp(&(
             std::cmp::Reverse(b.severity),
@@ -234,6 +234,11 @@ pub fn remediation_rows(s: &Summary<'_>) -> Vec<RemediationRow> {
         ))
     });
     order
+}
+
+/// The remediation table's rows: most severe first, then by rule, path and line.
+pub fn remediation_rows(s: &Summary<'_>) -> Vec<RemediationRow> {
+    by_severity(s.findings)
         .into_iter()
         .map(|f| {
             let (cause, fix) = s
