@@ -108,6 +108,27 @@ static ANY: LazyLock<RegexSet> = LazyLock::new(|| {
 /// `text` with every secret the text patterns know replaced by `REDACTED`; borrowed when
 /// nothing was found. Idempotent: redacting the output again changes nothing.
 pub fn redact_text(text: &str) -> Cow<'_, str> {
+    let Cow::Owned(mut out) = redact_pass(text) else {
+        return Cow::Borrowed(text);
+    };
+    // One replacement can uncover another (a value cut at a quote leaves a key behind it, and
+    // the `"` of `"REDACTED"` can open the next member): repeat until nothing changes, so
+    // redacting twice changes nothing. Only text that held a secret takes a second pass.
+    for _ in 0..MAX_PASSES {
+        match redact_pass(&out) {
+            Cow::Borrowed(_) => break,
+            Cow::Owned(next) => out = next,
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Passes after the first before [`redact_text`] gives up looking for more (crafted text
+/// only ever needs a few).
+const MAX_PASSES: usize = 16;
+
+/// One pass of every pattern.
+fn redact_pass(text: &str) -> Cow<'_, str> {
     let hits = ANY.matches(text);
     if !hits.matched_any() {
         return Cow::Borrowed(text);
