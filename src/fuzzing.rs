@@ -94,6 +94,11 @@ pub fn secret_never_leaves(data: &[u8]) {
         return;
     };
     let text = String::from_utf8_lossy(rest);
+    // The fuzzer learns the marker: text that holds it outside the planted position is not
+    // the case under test.
+    if text.contains(&PLANTED[..6]) {
+        return;
+    }
     let json = serde_json::to_string(&text).unwrap_or_default();
     let s = PLANTED;
     let planted = match sel % 8 {

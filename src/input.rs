@@ -81,6 +81,14 @@ impl Progress {
     }
 }
 
+/// Bytes handed on by every reader thread of this process: what a progress display shows.
+static BYTES_READ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Bytes read so far by all inputs (reader threads), for a progress display.
+pub fn bytes_read() -> u64 {
+    BYTES_READ.load(Ordering::Relaxed)
+}
+
 /// A sink that records [`Progress`] as chunks pass.
 struct Tracked<S> {
     inner: S,
@@ -90,7 +98,8 @@ struct Tracked<S> {
 impl<S: ChunkSink> ChunkSink for Tracked<S> {
     fn send(&mut self, chunk: Chunk) -> io::Result<()> {
         let end = chunk.offset + chunk.data.len() as u64 - chunk.cut as u64;
-        self.progress.bytes.fetch_max(end, Ordering::Relaxed);
+        let before = self.progress.bytes.fetch_max(end, Ordering::Relaxed);
+        BYTES_READ.fetch_add(end.saturating_sub(before), Ordering::Relaxed);
         if chunk.cut {
             self.progress
                 .truncated_lines

@@ -228,8 +228,32 @@ fn to_sinks(
 }
 
 fn progress_bar(args: &CheckArgs, total: usize) -> Option<indicatif::ProgressBar> {
-    if args.quiet || total < 2 || !io::stderr().is_terminal() {
+    if args.quiet || !io::stderr().is_terminal() {
         return None;
+    }
+    if total < 2 {
+        // One large file: a spinner with the bytes read so far — not for stdin (interactive)
+        // nor with findings streamed to the same terminal.
+        let one_file =
+            args.files.len() == 1 && std::fs::metadata(&args.files[0]).is_ok_and(|m| m.is_file());
+        let streamed = args.format.unwrap_or(Format::Full).is_streaming();
+        if !one_file || streamed {
+            return None;
+        }
+        let pb = indicatif::ProgressBar::new_spinner();
+        let style = indicatif::ProgressStyle::with_template("{spinner} {msg} [{elapsed}]")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner());
+        pb.set_style(style);
+        let bar = pb.clone();
+        std::thread::spawn(move || {
+            while !bar.is_finished() {
+                let mb = crate::input::bytes_read() as f64 / 1e6;
+                bar.set_message(format!("{mb:.1} MB read"));
+                bar.tick();
+                std::thread::sleep(std::time::Duration::from_millis(200));
+            }
+        });
+        return Some(pb);
     }
     let pb = indicatif::ProgressBar::new(total as u64);
     let style =
