@@ -212,3 +212,35 @@ proptest! {
         baton_lint::fuzzing::secret_never_leaves(&data);
     }
 }
+
+/// Window marks keep short lines raw and are redacted when they become evidence: the first
+/// line of a pagination cycle (BL102) carries a token in its query and a header.
+#[test]
+fn a_secret_in_a_window_mark_never_leaves() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("cycle.log");
+    let line = |ts: &str, after: &str| {
+        format!(
+            r#"{{"level":"debug","ts":{ts},"msg":"HTTP request complete","http.method":"GET","http.url_details.host":"acme.okta.com","http.url_details.path":"/api/v1/users","http.url_details.query":"limit=200&after={after}&access_token=Zq9MarkQuery","http.headers":{{"Authorization":["SSWS Zq9MarkHeader00"]}},"http.status_code":200}}"#
+        )
+    };
+    let text = [
+        line("1.0", "00uA"),
+        line("1.2", "00uB"),
+        line("1.4", "00uA"),
+    ]
+    .join("\n")
+        + "\n";
+    std::fs::write(&log, text).unwrap();
+    let out = lint_everything(dir.path(), &log, None);
+    assert!(out.contains("BL102"), "the cycle is found:\n{out}");
+    assert!(
+        !out.contains("Zq9Mark"),
+        "a mark leaked:\n{}",
+        out.lines()
+            .filter(|l| l.contains("Zq9Mark"))
+            .take(2)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
