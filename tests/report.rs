@@ -29,6 +29,20 @@ struct Run {
     overviews: Vec<(String, Overview)>,
 }
 
+impl Run {
+    /// What a reporter gets at the end of this run.
+    fn summary<'a>(&'a self, rules: &'a RuleSet) -> Summary<'a> {
+        Summary {
+            findings: &self.findings,
+            stats: &self.stats,
+            rules,
+            notices: &self.notices,
+            overviews: &self.overviews,
+            failed_inputs: 0,
+        }
+    }
+}
+
 fn corpus(name: &str) -> String {
     std::fs::read_to_string(format!("{}/corpus/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
 }
@@ -62,14 +76,7 @@ fn fixed_run(set: &RuleSet) -> Run {
 }
 
 fn render(format: Format, run: &Run, set: &RuleSet) -> String {
-    let summary = Summary {
-        findings: &run.findings,
-        stats: &run.stats,
-        rules: set,
-        notices: &run.notices,
-        overviews: &run.overviews,
-        failed_inputs: 0,
-    };
+    let summary = run.summary(set);
     let opts = ReportOptions {
         color: false,
         show_stats: true,
@@ -104,14 +111,7 @@ fn every_format_snapshot() {
             insta::assert_snapshot!(name, render(format, &run, &set));
         });
     }
-    let summary = Summary {
-        findings: &run.findings,
-        stats: &run.stats,
-        rules: &set,
-        notices: &run.notices,
-        overviews: &run.overviews,
-        failed_inputs: 0,
-    };
+    let summary = run.summary(&set);
     insta::assert_snapshot!("markdown-summary", report::markdown_summary(&summary));
 }
 
@@ -142,14 +142,7 @@ fn no_secret_of_the_input_in_any_format() {
 fn table_at_80_columns() {
     let set = RuleSet::new(load_builtin().unwrap());
     let run = fixed_run(&set);
-    let summary = Summary {
-        findings: &run.findings,
-        stats: &run.stats,
-        rules: &set,
-        notices: &run.notices,
-        overviews: &run.overviews,
-        failed_inputs: 0,
-    };
+    let summary = run.summary(&set);
     let opts = ReportOptions {
         width: Some(80),
         ..ReportOptions::default()

@@ -137,19 +137,8 @@ impl Walker<'_> {
             self.out.push(':');
             self.ws();
             self.value(depth + 1, inherited || secret)?;
-            self.ws();
-            match self.peek()? {
-                b',' => {
-                    self.i += 1;
-                    self.out.push(',');
-                    self.ws();
-                }
-                b'}' => {
-                    self.i += 1;
-                    self.out.push('}');
-                    return Some(());
-                }
-                _ => return None,
+            if self.after_item(b'}')? {
+                return Some(());
             }
         }
     }
@@ -165,21 +154,26 @@ impl Walker<'_> {
         }
         loop {
             self.value(depth + 1, secret)?;
-            self.ws();
-            match self.peek()? {
-                b',' => {
-                    self.i += 1;
-                    self.out.push(',');
-                    self.ws();
-                }
-                b']' => {
-                    self.i += 1;
-                    self.out.push(']');
-                    return Some(());
-                }
-                _ => return None,
+            if self.after_item(b']')? {
+                return Some(());
             }
         }
+    }
+
+    /// After an object member or array element: copies `,` (more follow: `false`) or the
+    /// `close` bracket (`true`); anything else is not JSON.
+    fn after_item(&mut self, close: u8) -> Option<bool> {
+        self.ws();
+        let c = self.peek()?;
+        if c != b',' && c != close {
+            return None;
+        }
+        self.i += 1;
+        self.out.push(c as char);
+        if c == b',' {
+            self.ws();
+        }
+        Some(c == close)
     }
 
     /// The end (exclusive) of the string starting at `self.i`, and whether it has escapes.
