@@ -75,6 +75,20 @@ pub fn innermost(text: &str) -> String {
     tail.replace('\n', "; ")
 }
 
+/// The phrase an error chain is known by, whatever wraps it: the first line of the innermost
+/// cause, lower-cased. `status.FromError` makes every outer `desc = ` repeat the whole inner
+/// text, so the child's call line, the parent's retry and the exit line of one error all end in
+/// the same innermost cause (`rpc error: code = Unavailable desc = connection refused` + the
+/// joined `dial tcp …` line reads `connection refused`). Wrappers inside the innermost text are
+/// kept: `failed to get token: 401 Unauthorized` (ConductorOne's token) is not the API's
+/// `401 Unauthorized`. `None` for an event with no error text.
+pub fn chain_phrase(ev: &Event<'_>) -> Option<String> {
+    let text = ev.error.as_deref()?;
+    let inner = innermost(text);
+    let first = inner.split("; ").next().unwrap_or(&inner).trim();
+    (!first.is_empty()).then(|| first.to_ascii_lowercase())
+}
+
 fn operation_from_method(m: &str) -> Option<&'static str> {
     Some(match m {
         "ListResources" => "list-resources",
@@ -120,6 +134,8 @@ pub fn derive(ev: &Event<'_>, name: &str) -> Option<String> {
         "resource_type" => field_text(ev, "resource_type_id")
             .or_else(|| field_text(ev, "resource_type"))
             .or_else(|| field_text(ev, "action.resource_type_id"))
+            // Before v0.8.0: `skipping sync grant action` with the same Action as `stateAction`.
+            .or_else(|| field_text(ev, "stateAction.resource_type_id"))
             .or_else(|| GRANTS_FOR.captures(text).map(|c| c[1].to_string()))
             .or_else(|| TYPE_EQ.captures(text).map(|c| c[1].to_string()))
             .or_else(|| UNKNOWN_RT.captures(text).map(|c| c[1].to_string()))

@@ -20,6 +20,15 @@ pub struct Evidence {
     pub text: String,
 }
 
+/// A consequence absorbed into its root cause: another rule's finding on the same chain.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AlsoSeen {
+    pub code: String,
+    pub name: String,
+    pub line: u64,
+    pub count: u64,
+}
+
 /// One finding.
 #[derive(Clone, Debug, Serialize)]
 pub struct Finding {
@@ -47,6 +56,13 @@ pub struct Finding {
     pub evidence: Vec<Evidence>,
     /// Stable across runs, inserted lines and renamed files: see [`fingerprint`].
     pub fingerprint: String,
+    /// The line of the success that showed this failure recovered (its severity is then info
+    /// at most); absent when it did not recover, or the rule has no `[outcome]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovered_at: Option<u64>,
+    /// Consequences of this failure that other rules saw (absorbed into this root cause).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also_seen: Vec<AlsoSeen>,
     /// Placeholder values captured from the first occurrence (and window aggregates).
     #[serde(skip)]
     pub vars: IndexMap<String, String>,
@@ -56,6 +72,11 @@ pub struct Finding {
     /// Already handed to a streaming sink.
     #[serde(skip)]
     pub streamed: bool,
+    /// The error chains of its occurrences: (hash of the innermost error text or of the line,
+    /// hash of the host or 0 when unknown). What root-cause ownership compares
+    /// (`engine::ownership`).
+    #[serde(skip)]
+    pub chains: Vec<(u64, u64)>,
 }
 
 fn ser_ts<S: serde::Serializer>(t: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {
@@ -82,6 +103,39 @@ impl Finding {
             text: redacted_clip(raw),
         });
     }
+}
+
+/// Chains remembered per finding.
+const MAX_CHAINS: usize = 8;
+
+impl Finding {
+    /// Records the chains of one occurrence at `line` whose innermost error reads `phrase`,
+    /// talking to `host` when known.
+    pub fn add_chain(&mut self, line: u64, phrase: Option<&str>, host: Option<&str>) {
+        let hashes = [
+            Some((chain_hash("line", &line.to_string()), 0)),
+            phrase.map(|p| {
+                (
+                    chain_hash("error", p),
+                    host.map_or(0, |h| chain_hash("host", h)),
+                )
+            }),
+        ];
+        for h in hashes.into_iter().flatten() {
+            if self.chains.len() < MAX_CHAINS && !self.chains.contains(&h) {
+                self.chains.push(h);
+            }
+        }
+    }
+}
+
+fn chain_hash(kind: &str, text: &str) -> u64 {
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in kind.bytes().chain([0]).chain(text.bytes()) {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    h
 }
 
 /// `raw` redacted, then clipped: how any input text becomes evidence.

@@ -18,8 +18,14 @@ pub struct TypeRow {
     pub entitlements: Option<(u64, Option<u64>)>,
     /// Resources whose grants were listed, and the total to list.
     pub grants: Option<(u64, Option<u64>)>,
-    /// Error and warning findings attributed to this type.
+    /// Failures (error and warning findings) attributed to this type: one per failure, however
+    /// many copies of it the parent, the child and the retries logged.
     pub errors: u64,
+    /// Actions the syncer skipped with a warning (`skipping sync action`: a 404 for a resource
+    /// deleted mid-sync).
+    pub skipped: u64,
+    /// Failures that a success followed (retries that worked).
+    pub recovered: u64,
     /// Rate-limited retries and the seconds waited for them.
     pub rate_limit_waits: u64,
     pub rate_limit_wait_secs: f64,
@@ -101,6 +107,22 @@ impl Overview {
                     *slot = Some((done, total));
                 }
             }
+            "skipping sync action"
+            | "skipping sync entitlement action"
+            | "skipping sync grant action" => {
+                let rt = context::derive(ev, "resource_type").unwrap_or_else(|| "?".into());
+                self.row(rt).skipped += 1;
+            }
+            "ratelimit overlimit - waiting" => {
+                let rt = context::derive(ev, "resource_type").unwrap_or_else(|| "?".into());
+                let wait = ev
+                    .get("wait_period")
+                    .and_then(|v| crate::event::parse_number_or_duration(&v.as_text()))
+                    .unwrap_or(0.0);
+                let row = self.row(rt);
+                row.rate_limit_waits += 1;
+                row.rate_limit_wait_secs += wait;
+            }
             "retrying operation" => {
                 let err = ev.error.as_deref().unwrap_or("");
                 if err.contains("429") || err.contains("Too Many Requests") {
@@ -132,16 +154,21 @@ impl Overview {
         }
     }
 
-    /// Attributes error and warning findings to their resource types.
+    /// Attributes findings to their resource types: each failure once (a finding already
+    /// merges the copies of one failure), recovered ones apart.
     pub fn count_findings(&mut self, findings: &[Finding]) {
         for f in findings {
-            if f.severity < crate::rules::Severity::Warning {
+            let Some(row) = f
+                .context
+                .get("resource_type")
+                .and_then(|rt| self.types.get_mut(rt))
+            else {
                 continue;
-            }
-            if let Some(rt) = f.context.get("resource_type") {
-                if let Some(row) = self.types.get_mut(rt) {
-                    row.errors += f.count;
-                }
+            };
+            if f.recovered_at.is_some() {
+                row.recovered += 1;
+            } else if f.severity >= crate::rules::Severity::Warning {
+                row.errors += 1;
             }
         }
     }

@@ -130,53 +130,84 @@ fn a_baseline_hides_known_findings_and_shows_new_ones() {
     assert_eq!(code, 2, "{err}");
 }
 
+/// 30 requests of one template inside one call: an N+1 burst (BL501 fires at 25).
+fn n_plus_one_log() -> String {
+    let mut s = String::new();
+    for i in 0..30 {
+        s.push_str(&format!(
+            "{{\"level\":\"debug\",\"ts\":{}.5,\"caller\":\"uhttp/transport.go:354\",\"msg\":\"HTTP request complete\",\"http.method\":\"GET\",\"http.url_details.host\":\"api.example.com\",\"http.url_details.path\":\"/api/v1/users/{}/roles\",\"http.url_details.query\":\"\",\"duration\":0.05,\"http.status_code\":200}}\n",
+            1755896663 + i,
+            1000 + i
+        ));
+    }
+    s.push_str("{\"level\":\"debug\",\"ts\":1755896700.1,\"caller\":\"ugrpc/logging.go:38\",\"msg\":\"finished unary call with code OK\",\"grpc.method\":\"ListGrants\",\"grpc.code\":\"OK\"}\n");
+    s
+}
+
 #[test]
 fn streamed_messages_claim_no_final_count_and_jsonl_ends_with_the_final_one() {
     let dir = tempfile::tempdir().unwrap();
-    let (_, out, _) = bl_in(dir.path(), &["--isolated", "--format", "jsonl", DEMO]);
+    std::fs::write(dir.path().join("burst.log"), n_plus_one_log()).unwrap();
+    let (_, out, _) = bl_in(
+        dir.path(),
+        &["--isolated", "--format", "jsonl", "burst.log"],
+    );
     let lines: Vec<serde_json::Value> = out
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    let storm = lines
+    let burst = lines
         .iter()
-        .find(|f| f["code"] == "BL301")
-        .expect("BL301 streamed");
-    let streamed = storm["message"].as_str().unwrap();
-    assert!(
-        streamed.starts_with("at least 5 rate-limited calls"),
-        "{streamed}"
-    );
+        .find(|f| f["code"] == "BL501")
+        .expect("BL501 streamed");
+    let streamed = burst["message"].as_str().unwrap();
+    assert!(streamed.starts_with("at least 25 requests"), "{streamed}");
     let summary = &lines.last().unwrap()["summary"];
     let fin = summary["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|f| f["code"] == "BL301")
+        .find(|f| f["code"] == "BL501")
         .unwrap();
-    assert_eq!(fin["count"], 7);
+    assert_eq!(fin["count"], 30);
     assert!(
-        fin["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("7 rate-limited calls"),
+        fin["message"].as_str().unwrap().starts_with("30 requests"),
         "{fin}"
     );
     // The end-of-run formats say the final number, alone or next to another file.
-    let (_, json, _) = bl_in(dir.path(), &["--isolated", "--format", "json", DEMO]);
-    let (_, json2, _) = bl_in(dir.path(), &["--isolated", "--format", "json", DEMO, DEMO]);
+    let (_, json, _) = bl_in(dir.path(), &["--isolated", "--format", "json", "burst.log"]);
+    let (_, json2, _) = bl_in(
+        dir.path(),
+        &["--isolated", "--format", "json", "burst.log", "burst.log"],
+    );
     let msg = |doc: &str| -> Vec<String> {
         let d: serde_json::Value = serde_json::from_str(doc).unwrap();
         d["findings"]
             .as_array()
             .unwrap()
             .iter()
-            .filter(|f| f["code"] == "BL301")
+            .filter(|f| f["code"] == "BL501")
             .map(|f| f["message"].as_str().unwrap().to_string())
             .collect()
     };
-    assert!(msg(&json)[0].starts_with("7 rate-limited calls"));
+    assert!(msg(&json)[0].starts_with("30 requests"), "{json}");
     assert!(msg(&json2).iter().all(|m| m == &msg(&json)[0]));
+}
+
+/// A failure whose outcome is not known yet is not streamed: a rate-limit storm that a success
+/// ends is reported once, at the end, as recovered (info), never first as a warning.
+#[test]
+fn a_recovered_storm_is_never_streamed_as_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, out, _) = bl_in(dir.path(), &["--isolated", "--format", "jsonl", DEMO]);
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let storms: Vec<_> = lines.iter().filter(|f| f["code"] == "BL301").collect();
+    assert_eq!(storms.len(), 1, "{storms:?}");
+    assert_eq!(storms[0]["severity"], "info", "{storms:?}");
+    assert_eq!(storms[0]["recovered_at"], 41, "{storms:?}");
 }
 
 fn sarif_uris(doc: &serde_json::Value) -> Vec<String> {

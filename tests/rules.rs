@@ -8,6 +8,19 @@ use baton_lint::rules::load_builtin;
 use baton_lint::ruletest;
 use baton_lint::{RuleSet, Severity, lint_text};
 
+fn lint_file(set: &RuleSet, path: &std::path::Path) -> baton_lint::InputResult {
+    let text = std::fs::read_to_string(path).unwrap();
+    lint_text(set, &text, &path.display().to_string())
+}
+
+/// The warning and error findings of a result.
+fn loud(res: &baton_lint::InputResult) -> Vec<&baton_lint::Finding> {
+    res.findings
+        .iter()
+        .filter(|f| f.severity >= Severity::Warning)
+        .collect()
+}
+
 #[test]
 fn rule_corpus() {
     let all = load_builtin().unwrap();
@@ -35,15 +48,9 @@ fn rule_corpus() {
 fn clean_runs_raise_no_warning_or_error() {
     let set = RuleSet::new(load_builtin().unwrap());
     insta::glob!("../corpus", "clean/*.log", |path| {
-        let text = std::fs::read_to_string(path).unwrap();
-        let res = lint_text(&set, &text, &path.display().to_string());
-        let loud: Vec<_> = res
-            .findings
-            .iter()
-            .filter(|f| f.severity >= Severity::Warning)
-            .collect();
+        let res = lint_file(&set, path);
         assert!(
-            loud.is_empty(),
+            loud(&res).is_empty(),
             "{}:\n{}",
             path.display(),
             common::describe(&res.findings)
@@ -100,4 +107,33 @@ fn callers_alone_fire_nothing_and_foreign_logs_get_a_notice() {
     );
     assert!(!res.baton_seen);
     assert_eq!(res.stats.zap_events(), 4);
+}
+
+/// Root cause, once: on no input of the corpus do two warning or error findings share an error
+/// chain (the same innermost error on the same host, or the same line). Where two rules see
+/// one failure, one of them must declare the other its owner (`absorbed_by`, `suppressed_by`).
+#[test]
+fn no_two_loud_findings_share_an_error_chain() {
+    let set = RuleSet::new(load_builtin().unwrap());
+    let mut checked = 0;
+    insta::glob!("../corpus", "**/*.log", |path| {
+        let res = lint_file(&set, path);
+        let loud = loud(&res);
+        for (i, a) in loud.iter().enumerate() {
+            for b in &loud[i + 1..] {
+                assert!(
+                    !baton_lint::engine::shares_chain(a, b),
+                    "{}: {} (line {}) and {} (line {}) report one failure:\n{}",
+                    path.display(),
+                    a.code,
+                    a.line,
+                    b.code,
+                    b.line,
+                    common::describe(&res.findings)
+                );
+            }
+        }
+        checked += 1;
+    });
+    assert!(checked > 40, "the corpus was read ({checked} files)");
 }

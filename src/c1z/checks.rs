@@ -61,9 +61,12 @@ impl Out<'_> {
                 .map(|text| Evidence { line: 1, text })
                 .collect(),
             fingerprint: crate::finding::fingerprint(code, key, &IndexMap::new()),
+            recovered_at: None,
+            also_seen: Vec::new(),
             vars: IndexMap::new(),
             rule: idx,
             streamed: false,
+            chains: Vec::new(),
         });
     }
 }

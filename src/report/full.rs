@@ -114,6 +114,9 @@ impl Reporter for FullReporter {
                         f.context.iter().map(|(k, v)| format!("{k}={v}")).collect();
                     writeln!(out, "   = in: {}", ctx.join(", "))?;
                 }
+                if let Some(also) = super::also_seen_text(&f) {
+                    writeln!(out, "   = {also}")?;
+                }
                 for e in &f.evidence {
                     let mut first = true;
                     for l in e.text.lines() {

@@ -282,6 +282,26 @@ pub fn redacted(f: &Finding) -> Finding {
     f
 }
 
+/// "also seen: BL303 endless-retry ×10 (line 8), …" for a root cause that absorbed others.
+pub fn also_seen_text(f: &Finding) -> Option<String> {
+    if f.also_seen.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = f
+        .also_seen
+        .iter()
+        .map(|a| {
+            let times = if a.count > 1 {
+                format!(" ×{}", a.count)
+            } else {
+                String::new()
+            };
+            format!("{} {}{times} (line {})", a.code, a.name, a.line)
+        })
+        .collect();
+    Some(format!("also seen: {}", parts.join(", ")))
+}
+
 /// ANSI color for a severity.
 fn severity_color(s: Severity) -> &'static str {
     match s {

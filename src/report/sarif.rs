@@ -129,6 +129,8 @@ pub fn sarif_document(s: &Summary<'_>) -> Value {
                 "occurrenceCount": f.count.max(1),
                 "partialFingerprints": { "batonLintFingerprint/v2": f.fingerprint },
                 "properties": { "context": f.context, "lastLine": f.last_line,
+                    "recoveredAt": f.recovered_at,
+                    "alsoSeen": f.also_seen,
                     "firstTimestamp": f.first_ts.map(|t| t.to_rfc3339()),
                     "lastTimestamp": f.last_ts.map(|t| t.to_rfc3339()) },
             })

@@ -10,7 +10,7 @@ use super::{
     RemediationRow, ReportOptions, Reporter, Summary, remediation_rows, where_short, write_stats,
 };
 use crate::finding::Finding;
-use crate::overview::{Overview, progress};
+use crate::overview::{Overview, TypeRow, progress};
 
 /// See the module docs.
 pub struct TableReporter {
@@ -52,7 +52,11 @@ impl TableReporter {
                     where_short(f)
                 )),
             ]);
-            t.add_row(vec![Cell::new("Symptom"), Cell::new(&f.message)]);
+            let symptom = match super::also_seen_text(f) {
+                Some(also) => format!("{}\n({also})", f.message),
+                None => f.message.clone(),
+            };
+            t.add_row(vec![Cell::new("Symptom"), Cell::new(symptom)]);
             t.add_row(vec![Cell::new("Likely cause"), Cell::new(&r.cause)]);
             t.add_row(vec![Cell::new("Fix"), Cell::new(&r.fix)]);
             out.push_str(&t.to_string());
@@ -82,7 +86,14 @@ impl TableReporter {
     }
 }
 
-/// The overview as a table (shared with `full`).
+/// A count, or `-` for none.
+fn dash(n: u64) -> String {
+    if n == 0 { "-".into() } else { n.to_string() }
+}
+
+/// The overview as a table (shared with `full`). The columns that are empty for every type
+/// (no skipped actions, no rate-limit waits, no call stats at info level) are left out, so the
+/// table fits a narrow terminal.
 pub fn overview_table(o: &Overview, width: Option<u16>) -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED).force_no_tty();
@@ -97,50 +108,81 @@ pub fn overview_table(o: &Overview, width: Option<u16>) -> Table {
     }
     // Narrow terminals get headers broken where a reader would break them, not mid-word.
     let narrow = width.is_some_and(|w| w < NARROW);
-    t.set_header(if narrow {
-        vec![
-            "Resource\ntype",
+    let rows = || o.types.values();
+    // (wide header, narrow header, shown, cell)
+    type Cell<'a> = Box<dyn Fn(&TypeRow) -> String + 'a>;
+    let columns: Vec<(&str, &str, bool, Cell<'_>)> = vec![
+        (
             "Resources",
-            "Entitle-\nments",
-            "Grants",
-            "Errors",
-            "Rate-limit\nwaits",
-            "Calls",
-        ]
-    } else {
-        vec![
-            "Resource type",
             "Resources",
+            true,
+            Box::new(|r: &TypeRow| r.resources.map_or("-".into(), |n| n.to_string())),
+        ),
+        (
             "Entitlements",
+            "Entitle-\nments",
+            true,
+            Box::new(|r: &TypeRow| progress(r.entitlements)),
+        ),
+        (
             "Grants",
+            "Grants",
+            true,
+            Box::new(|r: &TypeRow| progress(r.grants)),
+        ),
+        (
             "Errors",
+            "Errors",
+            true,
+            Box::new(|r: &TypeRow| dash(r.errors)),
+        ),
+        (
+            "Recovered",
+            "Recov-\nered",
+            rows().any(|r| r.recovered > 0),
+            Box::new(|r: &TypeRow| dash(r.recovered)),
+        ),
+        (
+            "Skipped",
+            "Skipped",
+            rows().any(|r| r.skipped > 0),
+            Box::new(|r: &TypeRow| dash(r.skipped)),
+        ),
+        (
             "Rate-limit waits",
+            "Rate-limit\nwaits",
+            rows().any(|r| r.rate_limit_waits > 0),
+            Box::new(|r: &TypeRow| {
+                if r.rate_limit_waits == 0 {
+                    "-".to_string()
+                } else {
+                    format!(
+                        "{} ({})",
+                        r.rate_limit_waits,
+                        crate::rules::template::format_duration(r.rate_limit_wait_secs.round())
+                    )
+                }
+            }),
+        ),
+        (
             "Calls",
-        ]
-    });
+            "Calls",
+            rows().any(|r| r.calls.is_some()),
+            Box::new(|r: &TypeRow| r.calls.map_or("-".into(), |n| n.to_string())),
+        ),
+    ];
+    let shown: Vec<_> = columns.iter().filter(|c| c.2).collect();
+    let mut header = vec![if narrow {
+        "Resource\ntype"
+    } else {
+        "Resource type"
+    }];
+    header.extend(shown.iter().map(|c| if narrow { c.1 } else { c.0 }));
+    t.set_header(header);
     for (rt, r) in &o.types {
-        let waits = if r.rate_limit_waits == 0 {
-            "-".to_string()
-        } else {
-            format!(
-                "{} ({})",
-                r.rate_limit_waits,
-                crate::rules::template::format_duration(r.rate_limit_wait_secs.round())
-            )
-        };
-        t.add_row(vec![
-            rt.clone(),
-            r.resources.map_or("-".into(), |n| n.to_string()),
-            progress(r.entitlements),
-            progress(r.grants),
-            if r.errors == 0 {
-                "-".into()
-            } else {
-                r.errors.to_string()
-            },
-            waits,
-            r.calls.map_or("-".into(), |n| n.to_string()),
-        ]);
+        let mut row = vec![rt.clone()];
+        row.extend(shown.iter().map(|c| (c.3)(r)));
+        t.add_row(row);
     }
     t
 }
@@ -192,10 +234,14 @@ impl Reporter for TableReporter {
                 fix,
             } in rows
             {
+                let symptom = match super::also_seen_text(&f) {
+                    Some(also) => format!("{}\n({also})", f.message),
+                    None => f.message.clone(),
+                };
                 t.add_row(vec![
                     Cell::new(f.severity.as_str()),
                     Cell::new(format!("{} {}", f.code, f.name)),
-                    Cell::new(&f.message),
+                    Cell::new(symptom),
                     Cell::new(cause),
                     Cell::new(fix),
                     Cell::new(f.count),

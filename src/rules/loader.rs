@@ -239,6 +239,18 @@ fn compile(cx: &Ctx<'_>, s: RuleSpec) -> Result<Rule, RuleError> {
             ));
         }
     }
+    let outcome = s
+        .outcome
+        .as_ref()
+        .map(|o| {
+            Ok::<_, RuleError>(super::Outcome {
+                resolved_by: cond(cx, &o.resolved_by)?,
+                failed_by: o.failed_by.as_ref().map(|c| cond(cx, c)).transpose()?,
+                key: o.key.as_ref().map(|k| template(cx, k)).transpose()?,
+                confirm_after_secs: positive(cx, &o.confirm_after_secs, "confirm_after_secs")?,
+            })
+        })
+        .transpose()?;
     let message_src = s.message.into_inner();
     Ok(Rule {
         code: code.clone(),
@@ -254,6 +266,8 @@ fn compile(cx: &Ctx<'_>, s: RuleSpec) -> Result<Rule, RuleError> {
         group,
         fallback: s.fallback,
         suppressed_by: s.suppressed_by,
+        absorbed_by: s.absorbed_by,
+        outcome,
         docs: Docs {
             // A quick local rule without docs still says what it finds (SARIF, `rule CODE`).
             what: if s.docs.what.is_empty() {

@@ -90,6 +90,15 @@ pub struct Window {
     pub max_keys: usize,
 }
 
+/// A compiled `[outcome]`: see [`spec::OutcomeSpec`].
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub resolved_by: Cond,
+    pub failed_by: Option<Cond>,
+    pub key: Option<Template>,
+    pub confirm_after_secs: Option<f64>,
+}
+
 /// Rule documentation.
 #[derive(Clone, Debug, Serialize)]
 pub struct Docs {
@@ -124,6 +133,8 @@ pub struct Rule {
     pub group: Option<Template>,
     pub fallback: bool,
     pub suppressed_by: Vec<String>,
+    pub absorbed_by: Vec<String>,
+    pub outcome: Option<Outcome>,
     pub docs: Docs,
     pub matcher: Cond,
     pub window: Option<Window>,
@@ -141,6 +152,10 @@ pub enum Slot {
     Expect,
     Until,
     Per,
+    /// The rule's `[outcome] resolved_by`.
+    Resolve,
+    /// The rule's `[outcome] failed_by`.
+    Fail,
 }
 
 /// A slot whose condition held for an event, with the named captures it produced.
@@ -257,6 +272,12 @@ impl RuleSet {
                     }
                 }
             }
+            if let Some(o) = &r.outcome {
+                conds.push((Slot::Resolve, &o.resolved_by));
+                if let Some(f) = &o.failed_by {
+                    conds.push((Slot::Fail, f));
+                }
+            }
             for (slot, cond) in conds {
                 let si = slots.len();
                 slots.push((ri, slot));
@@ -358,6 +379,8 @@ impl RuleSet {
                 Slot::Expect => w.and_then(|w| w.expect.as_ref()),
                 Slot::Until => w.and_then(|w| w.until.as_ref()),
                 Slot::Per => w.and_then(|w| w.per.as_ref()),
+                Slot::Resolve => rule.outcome.as_ref().map(|o| &o.resolved_by),
+                Slot::Fail => rule.outcome.as_ref().and_then(|o| o.failed_by.as_ref()),
             };
             let Some(cond) = cond else { continue };
             caps.clear();

@@ -40,6 +40,15 @@ pub struct RuleSpec {
     /// the same input, this rule's findings are dropped at the end of the input.
     #[serde(default)]
     pub suppressed_by: Vec<String>,
+    /// Codes of rules that own this rule's failure when both have a finding on the same error
+    /// chain (the same innermost error text, or the same line): the finding is absorbed into
+    /// theirs and listed there as "also seen".
+    #[serde(default)]
+    pub absorbed_by: Vec<String>,
+    /// How a finding's outcome is known: a transient failure that is followed by success is
+    /// "recovered" (info at most); one that is not, by the end of the stream, is the failure.
+    #[serde(default)]
+    pub outcome: Option<OutcomeSpec>,
     #[serde(default)]
     pub docs: Docs,
     #[serde(rename = "match")]
@@ -149,6 +158,26 @@ pub struct WindowSpec {
     pub max_keys: Option<Spanned<i64>>,
 }
 
+/// `[outcome]`: what proves that a failure recovered.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeSpec {
+    /// An event that shows success after the failure (a call that finished OK, a progress line).
+    pub resolved_by: Spanned<CondSpec>,
+    /// An event that ends the scope with the failure standing (the run's fatal exit, a failed
+    /// task): what was still failing then is the failure, whatever succeeds later.
+    pub failed_by: Option<Spanned<CondSpec>>,
+    /// Template rendered on the failing and the resolving event (`{host}`, `{task_id}`): a
+    /// success resolves the failures of its own key. A side where it renders empty matches
+    /// every key (an info-level progress line says nothing of the host, and still proves that
+    /// the sync went on).
+    pub key: Option<Spanned<String>>,
+    /// Failures that keep coming for this many log seconds with no success between are the
+    /// failure, whatever comes later, and are reported then (a daemon's log never ends).
+    /// Default: decided at the end of the input.
+    pub confirm_after_secs: Option<Spanned<f64>>,
+}
+
 /// Embedded cases.
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
@@ -173,6 +202,8 @@ pub struct Case {
     pub findings: Option<usize>,
     /// invalid cases: a substring the first finding's message must contain.
     pub message: Option<String>,
+    /// invalid cases: the severity the first finding must have (`info` for a recovery).
+    pub severity: Option<String>,
 }
 
 impl Case {

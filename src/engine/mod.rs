@@ -3,8 +3,15 @@
 //! one finding (by the rule's `group` template). A light correlation context (the sync step,
 //! the last gRPC call) fills in what a failing line does not say itself.
 
+mod outcome;
+mod ownership;
+
+pub use ownership::shares_chain;
+
 use std::borrow::Cow;
 use std::collections::HashMap;
+
+use outcome::Outcomes;
 
 use indexmap::IndexMap;
 
@@ -13,7 +20,7 @@ use crate::event::{Event, Timestamp};
 use crate::finding::{Finding, fnv1a, redacted_clip};
 use crate::redact::{ValueRedactor, redact_field};
 use crate::rules::window::{AbsenceState, CountOutcome, CountState, Mark, RatioState, RepeatState};
-use crate::rules::{Captures, Rule, RuleSet, Slot, SlotHit, WindowKind};
+use crate::rules::{Captures, Rule, RuleSet, Severity, Slot, SlotHit, WindowKind};
 
 /// Distinct findings kept per rule per input; beyond it matches are counted into the last one.
 const MAX_GROUPS_PER_RULE: usize = 1000;
@@ -107,6 +114,10 @@ pub struct Engine<'r> {
     fresh: Vec<usize>,
     /// How many of `fresh` already have their streamed message rendered.
     rendered: usize,
+    /// Recovery state of the findings of rules with `[outcome]`.
+    outcomes: Outcomes,
+    /// Findings a streaming sink has not had because their outcome or owner was not known.
+    held: Vec<usize>,
 }
 
 impl<'r> Engine<'r> {
@@ -152,6 +163,8 @@ impl<'r> Engine<'r> {
             overflowed: 0,
             fresh: Vec::new(),
             rendered: 0,
+            outcomes: Outcomes::default(),
+            held: Vec::new(),
         }
     }
 
@@ -221,6 +234,17 @@ impl<'r> Engine<'r> {
                         self.open_absent(ri, start, &key, Some(ev));
                     }
                 }
+                Slot::Resolve => {
+                    // An event that is itself a failure of the rule proves nothing.
+                    let failed_too = passed
+                        .iter()
+                        .any(|h| rules.slots()[h.slot] == (ri, Slot::Main));
+                    if !failed_too {
+                        let key = self.outcome_key(ri, &hit.caps, ev);
+                        self.outcomes.resolved(ri, &key, ev.span.first_line);
+                    }
+                }
+                Slot::Fail => self.outcomes.confirm_all(ri),
                 Slot::Main => {
                     if rule.fallback {
                         fallbacks.push((ri, hit.caps.clone()));
@@ -258,6 +282,32 @@ impl<'r> Engine<'r> {
             ("per_unit".to_string(), format!("{per:.1}")),
         ];
         self.merge_or_open(ri, ev, &caps, None);
+    }
+
+    /// The `[outcome] key` of rule `ri` rendered on `ev` (empty: matches any key).
+    fn outcome_key(&self, ri: usize, caps: &Captures, ev: &Event<'_>) -> String {
+        let mut key = self.rules.rules[ri]
+            .outcome
+            .as_ref()
+            .and_then(|o| o.key.as_ref())
+            .map(|k| k.render(&|n| resolve(n, caps, ev, &self.corr)))
+            .unwrap_or_default();
+        bound_key(&mut key);
+        key
+    }
+
+    /// Records one occurrence of finding `idx`: its error chain, and a failure still waiting
+    /// for its outcome.
+    fn occurred(&mut self, idx: usize, ev: &Event<'_>, caps: &Captures) {
+        let ri = self.findings[idx].rule;
+        let phrase = context::chain_phrase(ev);
+        let host = phrase.as_ref().and_then(|_| context::derive(ev, "host"));
+        self.findings[idx].add_chain(ev.span.first_line, phrase.as_deref(), host.as_deref());
+        if let Some(o) = &self.rules.rules[ri].outcome {
+            let key = self.outcome_key(ri, caps, ev);
+            self.outcomes
+                .failed(ri, idx, key, ev.ts, o.confirm_after_secs);
+        }
     }
 
     fn key_of(&self, w: &crate::rules::Window, caps: &Captures, ev: &Event<'_>) -> String {
@@ -333,18 +383,29 @@ impl<'r> Engine<'r> {
                 }
             }
         }
-        let fired: std::collections::HashSet<&str> =
-            self.findings.iter().map(|f| f.code.as_str()).collect();
-        let suppressed: Vec<bool> = rules
-            .rules
-            .iter()
-            .map(|r| r.suppressed_by.iter().any(|c| fired.contains(c.as_str())))
-            .collect();
-        self.findings.retain(|f| !suppressed[f.rule]);
+        for (idx, f) in self.findings.iter_mut().enumerate() {
+            if let Some(line) = self.outcomes.recovered_at(idx) {
+                f.recovered_at = Some(line);
+                f.severity = f.severity.min(Severity::Info);
+            }
+        }
+        ownership::absorb(&mut self.findings, &rules.rules);
         for f in &mut self.findings {
             render(&rules.rules[f.rule], f, Moment::Final);
+            if let Some(line) = f.recovered_at {
+                f.message
+                    .push_str(&format!(" — recovered: a success followed at line {line}"));
+            }
         }
         (self.findings, self.overflowed)
+    }
+
+    /// True when a finding must wait before it is streamed: its outcome is not known yet, or
+    /// another rule may still turn out to own it (see `ownership`).
+    fn must_wait(&self, idx: usize) -> bool {
+        let rule = &self.rules.rules[self.findings[idx].rule];
+        let owned = !rule.suppressed_by.is_empty() || !rule.absorbed_by.is_empty() || rule.fallback;
+        owned || self.outcomes.undecided(idx)
     }
 
     /// Findings opened since the last call, messages rendered as of now (streaming output).
@@ -354,18 +415,33 @@ impl<'r> Engine<'r> {
         let done = std::mem::take(&mut self.rendered);
         let rules = self.rules;
         let mut out = Vec::new();
-        for (n, i) in fresh.into_iter().enumerate() {
-            let f = &mut self.findings[i];
-            let rule = &rules.rules[f.rule];
-            if !rule.suppressed_by.is_empty() {
+        // Held findings whose outcome is now known (a confirmed failure) go first.
+        let held = std::mem::take(&mut self.held);
+        let mut waiting = Vec::new();
+        for i in held {
+            if self.must_wait(i) {
+                waiting.push(i);
                 continue;
             }
+            let f = &mut self.findings[i];
+            render(&rules.rules[f.rule], f, Moment::Streamed);
+            f.streamed = true;
+            out.push(f.clone());
+        }
+        for (n, i) in fresh.into_iter().enumerate() {
+            if self.must_wait(i) {
+                waiting.push(i);
+                continue;
+            }
+            let f = &mut self.findings[i];
+            let rule = &rules.rules[f.rule];
             if n >= done {
                 render(rule, f, Moment::Streamed);
             }
             f.streamed = true;
             out.push(f.clone());
         }
+        self.held = waiting;
         out
     }
 
@@ -444,7 +520,7 @@ impl<'r> Engine<'r> {
                         self.aggregate(ri, idx, ev, caps);
                     }
                     CountOutcome::Extended { finding } => {
-                        self.extend(finding, ev);
+                        self.extend(finding, ev, caps);
                         self.aggregate(ri, finding, ev, caps);
                     }
                 }
@@ -540,7 +616,7 @@ impl<'r> Engine<'r> {
             .unwrap_or_default();
         bound_key(&mut group);
         if let Some(&idx) = self.groups.get(&(ri, group.clone())) {
-            self.extend(idx, ev);
+            self.extend(idx, ev, caps);
             return idx;
         }
         if self.group_counts[ri] >= MAX_GROUPS_PER_RULE {
@@ -552,7 +628,7 @@ impl<'r> Engine<'r> {
                 .map(|(_, i)| *i)
                 .max()
                 .expect("cap > 0");
-            self.extend(last, ev);
+            self.extend(last, ev, caps);
             return last;
         }
         let idx = self.open(ri, ev, caps, key.or(Some(&group)));
@@ -561,7 +637,8 @@ impl<'r> Engine<'r> {
         idx
     }
 
-    fn extend(&mut self, idx: usize, ev: &Event<'_>) {
+    fn extend(&mut self, idx: usize, ev: &Event<'_>, caps: &Captures) {
+        self.occurred(idx, ev, caps);
         let f = &mut self.findings[idx];
         f.count += 1;
         f.last_line = ev.span.last_line;
@@ -622,11 +699,15 @@ impl<'r> Engine<'r> {
             vars,
             rule: ri,
             streamed: false,
+            recovered_at: None,
+            also_seen: Vec::new(),
+            chains: Vec::new(),
         };
         f.add_evidence(line, &ev.raw);
         self.findings.push(f);
         let idx = self.findings.len() - 1;
         self.fresh.push(idx);
+        self.occurred(idx, ev, caps);
         idx
     }
 }
