@@ -8,9 +8,15 @@ use baton_lint::rules::load_builtin;
 use baton_lint::ruletest;
 use baton_lint::{RuleSet, Severity, lint_text};
 
+/// Lints a corpus file under its path relative to the crate (snapshots hold no checkout path).
 fn lint_file(set: &RuleSet, path: &std::path::Path) -> baton_lint::InputResult {
     let text = std::fs::read_to_string(path).unwrap();
-    lint_text(set, &text, &path.display().to_string())
+    let rel = path
+        .strip_prefix(env!("CARGO_MANIFEST_DIR"))
+        .unwrap_or(path)
+        .display()
+        .to_string();
+    lint_text(set, &text, &rel)
 }
 
 /// The warning and error findings of a result.
@@ -47,7 +53,9 @@ fn rule_corpus() {
 #[test]
 fn clean_runs_raise_no_warning_or_error() {
     let set = RuleSet::new(load_builtin().unwrap());
+    let mut healthy = 0;
     insta::glob!("../corpus", "clean/*.log", |path| {
+        healthy += 1;
         let res = lint_file(&set, path);
         assert!(
             loud(&res).is_empty(),
@@ -56,7 +64,12 @@ fn clean_runs_raise_no_warning_or_error() {
             common::describe(&res.findings)
         );
         assert!(res.baton_seen, "{} reads as a baton log", path.display());
+        // What a healthy run does report (recoveries, skipped actions: info at most).
+        insta::assert_snapshot!(common::describe(&res.findings));
     });
+    // SDK versions old and new, JSON and console, debug and info, daemon, parallel workers,
+    // recovered 429 / 5xx / timeout, a skipped 404, a transient poll failure, pebble warnings.
+    assert!(healthy >= 12, "only {healthy} healthy logs");
 }
 
 #[test]

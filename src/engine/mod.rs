@@ -391,10 +391,19 @@ impl<'r> Engine<'r> {
         }
         ownership::absorb(&mut self.findings, &rules.rules);
         for f in &mut self.findings {
-            render(&rules.rules[f.rule], f, Moment::Final);
-            if let Some(line) = f.recovered_at {
-                f.message
-                    .push_str(&format!(" — recovered: a success followed at line {line}"));
+            let rule = &rules.rules[f.rule];
+            let Some(line) = f.recovered_at else {
+                render(rule, f, Moment::Final);
+                continue;
+            };
+            f.vars.insert("recovered_at".into(), line.to_string());
+            match rule.outcome.as_ref().and_then(|o| o.message.as_ref()) {
+                Some(m) => render_template(m, f, Moment::Final),
+                None => {
+                    render(rule, f, Moment::Final);
+                    f.message
+                        .push_str(&format!(" — recovered: a success followed at line {line}"));
+                }
             }
         }
         (self.findings, self.overflowed)
@@ -773,10 +782,15 @@ enum Moment {
 /// (seconds), `first_line`, `last_line` and the context keys. A streamed message claims no
 /// final number: its count reads "at least N" (the end-of-run formats carry the final count).
 fn render(rule: &Rule, f: &mut Finding, moment: Moment) {
+    render_template(&rule.message, f, moment);
+}
+
+/// Renders `template` as a finding's message (see [`render`]).
+fn render_template(template: &crate::rules::Template, f: &mut Finding, moment: Moment) {
     let span = f
         .span_secs()
         .map(|s| crate::event::format_num(s.max(0.0).round()));
-    let msg = rule.message.render(&|n| match n {
+    let msg = template.render(&|n| match n {
         "count" if moment == Moment::Streamed => Some(Cow::Owned(format!("at least {}", f.count))),
         "count" => Some(Cow::Owned(f.count.to_string())),
         "span" => span.as_deref().map(Cow::Borrowed),

@@ -248,6 +248,7 @@ fn compile(cx: &Ctx<'_>, s: RuleSpec) -> Result<Rule, RuleError> {
                 failed_by: o.failed_by.as_ref().map(|c| cond(cx, c)).transpose()?,
                 key: o.key.as_ref().map(|k| template(cx, k)).transpose()?,
                 confirm_after_secs: positive(cx, &o.confirm_after_secs, "confirm_after_secs")?,
+                message: o.message.as_ref().map(|m| template(cx, m)).transpose()?,
             })
         })
         .transpose()?;

@@ -97,6 +97,7 @@ pub struct Outcome {
     pub failed_by: Option<Cond>,
     pub key: Option<Template>,
     pub confirm_after_secs: Option<f64>,
+    pub message: Option<Template>,
 }
 
 /// Rule documentation.

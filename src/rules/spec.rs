@@ -176,6 +176,10 @@ pub struct OutcomeSpec {
     /// failure, whatever comes later, and are reported then (a daemon's log never ends).
     /// Default: decided at the end of the input.
     pub confirm_after_secs: Option<Spanned<f64>>,
+    /// The message of a finding that recovered, when the failure's own message would say too
+    /// much ("paging in a loop" for two workers that fetched one page). Default: the message
+    /// with "— recovered: a success followed at line N".
+    pub message: Option<Spanned<String>>,
 }
 
 /// Embedded cases.
