@@ -40,16 +40,18 @@ pub fn markdown_summary(s: &Summary<'_>) -> String {
             continue;
         }
         out.push_str(&format!("\n### Sync overview: `{}`\n\n", cell(path)));
-        out.push_str("| Resource type | Resources | Entitlements | Grants | Errors | Rate-limit waits | Calls |\n");
-        out.push_str("| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        out.push_str("| Resource type | Resources | Entitlements | Grants | Errors | Recovered | Skipped | Rate-limit waits | Calls |\n");
+        out.push_str("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         for (rt, r) in &o.types {
             out.push_str(&format!(
-                "| {} | {} | {} | {} | {} | {} | {} |\n",
+                "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
                 cell(rt),
                 r.resources.map_or("-".into(), |n| n.to_string()),
                 progress(r.entitlements),
                 progress(r.grants),
                 r.errors,
+                r.recovered,
+                r.skipped,
                 r.rate_limit_waits,
                 r.calls.map_or("-".into(), |n| n.to_string())
             ));
