@@ -20,6 +20,10 @@ pub const DERIVED: &[&str] = &[
     "host",
     "url",
     "status_code",
+    "vendor",
+    "vendor_class",
+    "vendor_text",
+    "vendor_fix",
     "path_template",
     "exit_status",
     "panic.frame",
@@ -36,6 +40,7 @@ pub const DERIVED_SUBSTRING: &[&str] = &[
     "grpc_method",
     "host",
     "url",
+    "vendor_text",
 ];
 
 macro_rules! re {
@@ -58,6 +63,16 @@ re!(
     r"\blookup ([A-Za-z0-9][^\s:]*\.[^\s:]+)(?: on [^\s]+)?: "
 );
 re!(URL, r#"(https?://[^"\s]+)"#);
+// The HTTP status inside an error text, in every shape real errors take (`../shared/
+// VENDOR-ERRORS.md` §1, §3): the status line `403 Forbidden`; `http code: 403` (simpleforce),
+// `Status code: 401` (go-jira), `StatusCode: 403` (smithy), `status code 401` (PagerDuty),
+// `"status":403` / `"status_code":403` in a body, `status 403` and `Request failed with status 403`
+// (uhttp); `Error 403:` (googleapi); a bare `: 401` / `401: {` (go-github, go-zendesk, uhttp
+// before v0.1.33), only for 401, 403, 407 and 429 there. Never digits in a time, a port or an id.
+re!(
+    STATUS_TEXT,
+    r#"([1-5]\d\d) (?:Unauthorized|Forbidden|Too Many Requests|Not Found|Bad Request|Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout|Unprocessable Entity|Conflict|Method Not Allowed|Request Timeout|Not Implemented|Gone|Payment Required|Proxy Authentication Required)|(?i:http code|status[ _]?code|status)"?\s*[:=]?\s*"?([1-5]\d\d)|Error ([1-5]\d\d):|(?:^|: |desc = )(401|403|407|429)(?::? |$)"#
+);
 
 /// The text a failure is described in: `error`, or the line itself for text events.
 pub fn error_text<'e>(ev: &'e Event<'_>) -> &'e str {
@@ -180,8 +195,17 @@ pub fn derive(ev: &Event<'_>, name: &str) -> Option<String> {
             let path = field_text(ev, "http.url_details.path").unwrap_or_default();
             Some(format!("{host}{path}"))
         }),
-        "status_code" => {
-            field_text(ev, "http.status_code").or_else(|| field_text(ev, "status_code"))
+        "status_code" => field_text(ev, "http.status_code")
+            .or_else(|| field_text(ev, "status_code"))
+            .or_else(|| status_in_text(text)),
+        "vendor" | "vendor_class" | "vendor_text" | "vendor_fix" => {
+            let hit = crate::vendor::find(text)?;
+            Some(match name {
+                "vendor" => hit.vendor.to_string(),
+                "vendor_class" => hit.class.as_str().to_string(),
+                "vendor_text" => hit.token.to_string(),
+                _ => hit.fix.to_string(),
+            })
         }
         "path_template" => ev
             .get("http.url_details.path")
@@ -201,6 +225,14 @@ pub fn derive(ev: &Event<'_>, name: &str) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// The HTTP status an error text states (see `STATUS_TEXT`).
+pub fn status_in_text(text: &str) -> Option<String> {
+    let c = STATUS_TEXT.captures(text)?;
+    (1..=4)
+        .find_map(|i| c.get(i))
+        .map(|m| m.as_str().to_string())
 }
 
 /// The exit status baton-sdk ≥ 0.25 uses for an error with this gRPC code (older SDKs always

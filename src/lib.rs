@@ -7,6 +7,7 @@
 //! [`redact`]). [`check`] wires one input through that path; [`cmd`] holds the subcommands.
 //! On several cores, [`pipeline`] runs [`prepare`] (single-line records parsed, rule conditions
 //! evaluated) on worker threads between [`input`] and [`parse`], and hands the chunks on in order.
+//! [`vendor`] is data the rules share: how each API words its failures.
 
 pub mod baseline;
 pub mod batch;
@@ -32,6 +33,7 @@ pub mod report;
 pub mod rules;
 pub mod ruletest;
 pub mod stats;
+pub mod vendor;
 
 pub use check::{InputResult, ReadOptions, lint_reader, lint_text};
 pub use event::{Event, EventKind, Level, Timestamp};

@@ -182,6 +182,26 @@ fn places(field: &str) -> Option<&'static [Place]> {
 }
 
 fn field_literals(field: &str, pred: &Pred) -> Option<Vec<Lit>> {
+    // A vendor class is found by its vocabulary's tokens in the error text (or the message).
+    if let (true, Pred::EqualsText(class)) = (field == "vendor_class", pred) {
+        let class = crate::vendor::Class::parse(class)?;
+        let texts = crate::vendor::VOCABULARY.texts_of(class);
+        if texts.is_empty() {
+            return None;
+        }
+        return Some(
+            texts
+                .into_iter()
+                .flat_map(|t| {
+                    [Place::Error, Place::Msg].map(|place| Lit {
+                        text: t.clone(),
+                        place,
+                        ci: false,
+                    })
+                })
+                .collect(),
+        );
+    }
     let (texts, ci): (Vec<String>, bool) = match pred {
         // zap writes whole numbers as digits: `"status_code":401`.
         Pred::EqualsNum(n) if n.fract() == 0.0 && n.abs() >= 100.0 && n.abs() < 1e15 => {
