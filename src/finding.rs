@@ -77,6 +77,9 @@ pub struct Finding {
     /// (`engine::ownership`).
     #[serde(skip)]
     pub chains: Vec<(u64, u64)>,
+    /// Decided: no other rule can own it any more (`engine::Engine::freeze_due`).
+    #[serde(skip)]
+    pub frozen: bool,
 }
 
 fn ser_ts<S: serde::Serializer>(t: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {

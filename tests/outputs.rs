@@ -395,6 +395,12 @@ fn full_is_live_through_a_slow_pipe() {
         }
     });
     writeln!(stdin, r#"{{"level":"error","ts":1,"msg":"error running connector","error":"rpc error: code = Unauthenticated desc = 401 Unauthorized"}}"#).unwrap();
+    // The log goes on: a finding another rule could own is streamed once its copies are past.
+    writeln!(
+        stdin,
+        r#"{{"level":"info","ts":5,"msg":"Syncing resource types..."}}"#
+    )
+    .unwrap();
     stdin.flush().unwrap();
     let first = rx
         .recv_timeout(Duration::from_secs(10))

@@ -67,6 +67,7 @@ impl Out<'_> {
             rule: idx,
             streamed: false,
             chains: Vec::new(),
+            frozen: false,
         });
     }
 }

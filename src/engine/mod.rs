@@ -22,6 +22,10 @@ use crate::redact::{ValueRedactor, redact_field};
 use crate::rules::window::{AbsenceState, CountOutcome, CountState, Mark, RatioState, RepeatState};
 use crate::rules::{Captures, Rule, RuleSet, Severity, Slot, SlotHit, WindowKind};
 
+/// How long (log time) a finding another rule may own waits before it is streamed.
+const OWNER_GRACE_SECS: f64 = 2.0;
+/// How many lines a finding another rule may own waits before it is streamed.
+const OWNER_GRACE_LINES: u64 = 50;
 /// Distinct findings kept per rule per input; beyond it matches are counted into the last one.
 const MAX_GROUPS_PER_RULE: usize = 1000;
 /// Context keys copied onto findings.
@@ -108,6 +112,8 @@ pub struct Engine<'r> {
     scope_buf: String,
     corr: Correlation,
     last_ts: Option<Timestamp>,
+    /// The last line seen.
+    last_line: u64,
     /// Matches folded into an existing finding because a rule hit its group cap.
     pub overflowed: u64,
     /// Findings opened so far and not yet handed to a streaming sink.
@@ -118,6 +124,8 @@ pub struct Engine<'r> {
     outcomes: Outcomes,
     /// Findings a streaming sink has not had because their outcome or owner was not known.
     held: Vec<usize>,
+    /// Findings that another rule may still own, not frozen yet (see `freeze_due`).
+    grace: Vec<usize>,
 }
 
 impl<'r> Engine<'r> {
@@ -160,11 +168,13 @@ impl<'r> Engine<'r> {
             scope_buf: String::new(),
             corr: Correlation::default(),
             last_ts: None,
+            last_line: 0,
             overflowed: 0,
             fresh: Vec::new(),
             rendered: 0,
             outcomes: Outcomes::default(),
             held: Vec::new(),
+            grace: Vec::new(),
         }
     }
 
@@ -173,8 +183,12 @@ impl<'r> Engine<'r> {
     /// by [`Engine::drain_new`].
     pub fn on_event(&mut self, ev: &Event<'_>, pre: Option<&[SlotHit]>) {
         self.corr.update(ev);
+        self.last_line = self.last_line.max(ev.span.last_line);
         if let Some(t) = ev.ts {
             self.last_ts = Some(t);
+        }
+        self.freeze_due();
+        if let Some(t) = ev.ts {
             self.tick(t);
         }
         let rules = self.rules;
@@ -411,10 +425,48 @@ impl<'r> Engine<'r> {
 
     /// True when a finding must wait before it is streamed: its outcome is not known yet, or
     /// another rule may still turn out to own it (see `ownership`).
+    /// True when a finding must wait before it is streamed: its outcome is not known yet, it
+    /// is a consequence of the whole run (`suppressed_by`), or another rule may still turn out
+    /// to own it on its chain (`absorbed_by`, `fallback`) — see [`Engine::freeze_due`].
     fn must_wait(&self, idx: usize) -> bool {
-        let rule = &self.rules.rules[self.findings[idx].rule];
-        let owned = !rule.suppressed_by.is_empty() || !rule.absorbed_by.is_empty() || rule.fallback;
-        owned || self.outcomes.undecided(idx)
+        let f = &self.findings[idx];
+        let rule = &self.rules.rules[f.rule];
+        if !rule.suppressed_by.is_empty() || self.outcomes.undecided(idx) {
+            return true;
+        }
+        (!rule.absorbed_by.is_empty() || rule.fallback) && !f.frozen
+    }
+
+    /// The copies of one error (child, parent, exit line) come within seconds: a finding that
+    /// another rule could own on its chain, and has no outcome to wait for, is frozen once
+    /// [`OWNER_GRACE_SECS`] of log time or [`OWNER_GRACE_LINES`] lines have passed since its
+    /// last occurrence. A frozen finding can be streamed and is never absorbed. Decided per
+    /// event, from the log alone, so the findings do not depend on how input was chunked.
+    fn freeze_due(&mut self) {
+        if self.grace.is_empty() {
+            return;
+        }
+        let (now, line) = (self.last_ts, self.last_line);
+        let findings = &self.findings;
+        let (due, waiting): (Vec<usize>, Vec<usize>) = self.grace.iter().partition(|&&idx| {
+            let f = &findings[idx];
+            let secs = match (now, f.last_ts) {
+                (Some(now), Some(last)) => now.secs_since(last),
+                _ => 0.0,
+            };
+            secs >= OWNER_GRACE_SECS || line.saturating_sub(f.last_line) >= OWNER_GRACE_LINES
+        });
+        self.grace = waiting;
+        for idx in due {
+            // An owner already seen keeps it for the end of the input, where it is absorbed.
+            if ownership::owner_of(idx, &self.findings, &self.rules.rules).is_some() {
+                continue;
+            }
+            let f = &mut self.findings[idx];
+            f.frozen = true;
+            // What it says when it is streamed is what was known now, whatever the chunking.
+            render(&self.rules.rules[f.rule], f, Moment::Streamed);
+        }
     }
 
     /// Findings opened since the last call, messages rendered as of now (streaming output).
@@ -432,8 +484,8 @@ impl<'r> Engine<'r> {
                 waiting.push(i);
                 continue;
             }
+            // Rendered when it was frozen or confirmed (see `freeze_due`, `occurred`).
             let f = &mut self.findings[i];
-            render(&rules.rules[f.rule], f, Moment::Streamed);
             f.streamed = true;
             out.push(f.clone());
         }
@@ -711,12 +763,18 @@ impl<'r> Engine<'r> {
             recovered_at: None,
             also_seen: Vec::new(),
             chains: Vec::new(),
+            frozen: false,
         };
         f.add_evidence(line, &ev.raw);
         self.findings.push(f);
         let idx = self.findings.len() - 1;
         self.fresh.push(idx);
         self.occurred(idx, ev, caps);
+        let rule = &self.rules.rules[ri];
+        let ownable = !rule.absorbed_by.is_empty() || rule.fallback;
+        if ownable && rule.outcome.is_none() && rule.suppressed_by.is_empty() {
+            self.grace.push(idx);
+        }
         idx
     }
 }

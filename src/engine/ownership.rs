@@ -11,7 +11,7 @@
 //!   one is, else the earliest); for an absence (something never came after line N), one that
 //!   was still failing after line N.
 //!
-//! Only a failure that stands (not recovered) owns another. A consequence is removed and listed on its root as "also seen", the root keeps its own
+//! A recovered failure owns only consequences that recovered too. A consequence is removed and listed on its root as "also seen", the root keeps its own
 //! severity and gains the context (resource type, host, call) it lacked.
 
 use crate::finding::{AlsoSeen, Finding};
@@ -31,15 +31,20 @@ pub fn shares_chain(a: &Finding, b: &Finding) -> bool {
 }
 
 /// The finding that explains finding `i`, if any.
-fn owner_of(i: usize, findings: &[Finding], rules: &[Rule]) -> Option<usize> {
+pub(super) fn owner_of(i: usize, findings: &[Finding], rules: &[Rule]) -> Option<usize> {
     let f = &findings[i];
+    // A frozen finding (its chain's copies long past) may have been reported on a live stream:
+    // it stays what it was reported as.
+    if f.frozen {
+        return None;
+    }
     let r = &rules[f.rule];
     let earliest = |it: &mut dyn Iterator<Item = usize>| it.min_by_key(|&j| (findings[j].line, j));
     if !r.absorbed_by.is_empty() || r.fallback {
         let found = earliest(&mut (0..findings.len()).filter(|&j| {
             let g = &findings[j];
             j != i
-                && g.recovered_at.is_none()
+                && (g.recovered_at.is_none() || f.recovered_at.is_some())
                 && g.code != f.code
                 && shares_chain(f, g)
                 && (r.absorbed_by.contains(&g.code) || (r.fallback && !rules[g.rule].fallback))
@@ -59,7 +64,7 @@ fn owner_of(i: usize, findings: &[Finding], rules: &[Rule]) -> Option<usize> {
         .is_some_and(|w| w.kind == crate::rules::WindowKind::Absence);
     let by_code = |j: &usize| {
         j != &i
-            && findings[*j].recovered_at.is_none()
+            && (findings[*j].recovered_at.is_none() || f.recovered_at.is_some())
             && (!absence || findings[*j].last_line >= f.line)
             && r.suppressed_by.contains(&findings[*j].code)
     };
