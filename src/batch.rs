@@ -48,6 +48,12 @@ pub fn notices_for(path: &str, r: &InputResult) -> Vec<String> {
             "{path}: does not look like a baton connector log (zap lines, but none of baton's messages); rules may not apply"
         ));
     }
+    let synced = r.overview.syncs_started > 0 || r.overview.syncs_completed > 0;
+    if r.baton_seen && synced && r.overview.debug_events == 0 {
+        n.push(format!(
+            "{path}: no debug-level lines: the checks that read each request (BL102 pagination-cycle, BL501 n-plus-one-requests, BL503 excessive-requests) could not run; re-run the connector with `--log-level debug` to include them"
+        ));
+    }
     if r.stats.truncated_lines > 0 {
         n.push(format!(
             "{path}: {} line(s) longer than --max-line-bytes were cut for matching",

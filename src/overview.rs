@@ -48,6 +48,9 @@ pub struct Overview {
     pub syncs_started: u64,
     /// HTTP request lines seen (debug level).
     pub requests: u64,
+    /// Events at level debug: none means the log was written at info level or above.
+    #[serde(skip)]
+    pub debug_events: u64,
 }
 
 fn num(ev: &Event<'_>, name: &str) -> Option<u64> {
@@ -77,6 +80,9 @@ impl Overview {
 
     /// Reads one event (cheap for events that are not progress lines).
     pub fn observe(&mut self, ev: &Event<'_>) {
+        if ev.level == Some(crate::event::Level::Debug) {
+            self.debug_events += 1;
+        }
         let m = ev.msg.as_ref();
         match m {
             "Syncing resource types..." => self.syncs_started += 1,

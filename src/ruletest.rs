@@ -64,6 +64,7 @@ const ENGINE_NAMES: &[&str] = &[
     "examples",
     "call_seq",
     "step",
+    "case_hint",
 ];
 
 /// The message placeholders of `rule` that nothing can fill: not a capture of its regexes, not

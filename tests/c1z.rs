@@ -196,6 +196,52 @@ fn v1_checks_find_dangling_principals_case_mismatch_empty_types_and_raw_id() {
     );
 }
 
+/// The guide's case-sensitivity duplicates, and a sync with entitlements but no grants (a note,
+/// not an empty sync).
+#[test]
+fn case_variant_ids_and_a_sync_without_grants() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = build_v1(
+        dir.path(),
+        "case",
+        &[Sync {
+            id: "2sCASE",
+            finished: true,
+            types: &["user", "group"],
+            resources: &[
+                ("user", "Alice@Acme.com", true),
+                ("user", "alice@acme.com", true),
+                ("user", "bob@acme.com", true),
+                ("group", "eng", true),
+            ],
+            entitlements: &[("group", "eng", "member")],
+            grants: &[],
+        }],
+    );
+    let (code, out, err, _) = run(&[
+        "c1z",
+        "--isolated",
+        "--format",
+        "concise",
+        f.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("warning BL609 resource type user holds ids that differ only in letter case: Alice@Acme.com, alice@acme.com"),
+        "{out}"
+    );
+    assert!(!out.contains("bob@acme.com"), "{out}");
+    assert!(
+        !out.contains("BL601"),
+        "0 grants is not an empty sync: {out}"
+    );
+    assert!(
+        (out.clone() + &err)
+            .contains("holds 1 entitlements but 0 grants: no memberships were synced"),
+        "{out}{err}"
+    );
+}
+
 #[test]
 fn empty_and_unfinished_syncs() {
     let dir = tempfile::tempdir().unwrap();
@@ -245,7 +291,7 @@ fn empty_and_unfinished_syncs() {
             },
         ],
     );
-    // The latest *finished* sync is checked; the unfinished newer one is not reported then.
+    // The latest *finished* sync is checked, and the newer run that never finished is said.
     let (_, out, _, _) = run(&[
         "c1z",
         "--isolated",
@@ -253,7 +299,11 @@ fn empty_and_unfinished_syncs() {
         "concise",
         unfinished.to_str().unwrap(),
     ]);
-    assert!(!out.contains("BL604"), "{out}");
+    assert!(
+        out.contains("warning BL604 the latest sync 2sRUNNING never finished")
+            && out.contains("use the older finished sync 2sDONE"),
+        "{out}"
+    );
     let only_running = build_v1(
         dir.path(),
         "running",

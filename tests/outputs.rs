@@ -415,3 +415,31 @@ fn full_is_live_through_a_slow_pipe() {
         "{all}"
     );
 }
+
+/// An info-level log says once that the request-level checks could not run; a debug log does not.
+#[test]
+fn an_info_level_log_says_the_request_checks_were_blind() {
+    let dir = tempfile::tempdir().unwrap();
+    let clean = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/clean/");
+    let note = "no debug-level lines";
+    let (_, out, err) = bl_in(
+        dir.path(),
+        &[
+            "--isolated",
+            "--format",
+            "concise",
+            &format!("{clean}skipped-404.info.json.log"),
+        ],
+    );
+    assert_eq!((out + &err).matches(note).count(), 1);
+    let (_, out, err) = bl_in(
+        dir.path(),
+        &[
+            "--isolated",
+            "--format",
+            "concise",
+            &format!("{clean}recovered-429.debug.json.log"),
+        ],
+    );
+    assert!(!(out + &err).contains(note));
+}

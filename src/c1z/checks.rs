@@ -144,6 +144,28 @@ pub fn lint_file(path: &Path, rules: &RuleSet, opts: C1zOptions) -> Result<C1zLi
             ctx(&[("sync_id", id)]),
         );
     }
+    // A newer run that never finished: the file's latest data is the older finished sync.
+    if sync.ended_at.is_some() {
+        let newer = summary
+            .syncs
+            .iter()
+            .filter(|s| s.ended_at.is_none() && s.started_at > sync.started_at)
+            .max_by(|a, b| a.started_at.cmp(&b.started_at));
+        if let Some(run) = newer {
+            out.add(
+                "BL604",
+                &run.sync_id,
+                format!(
+                    "the latest sync {} never finished (started {}): the checks below use the older finished sync {id} (ended {})",
+                    run.sync_id,
+                    run.started_at.as_deref().unwrap_or("?"),
+                    sync.ended_at.as_deref().unwrap_or("?")
+                ),
+                vec![],
+                ctx(&[("sync_id", &run.sync_id)]),
+            );
+        }
+    }
     let mut overview = summary.stats.as_ref().map(lint_stats).unwrap_or_default();
     // The overview heading says whether the sync finished: an unfinished one is not
     // "completed" (it gets BL604 above).
@@ -162,16 +184,12 @@ pub fn lint_file(path: &Path, rules: &RuleSet, opts: C1zOptions) -> Result<C1zLi
                 ctx(&[("sync_id", id)]),
             );
         } else if st.grants == 0 && st.entitlements > 0 && sync.sync_type != "resources_only" {
-            out.add(
-                "BL601",
-                id,
-                format!(
-                    "sync {id} holds {} entitlements but 0 grants",
-                    st.entitlements
-                ),
-                vec![],
-                ctx(&[("sync_id", id)]),
-            );
+            // Not an empty sync: resources came, nobody is a member of anything. Normal for a
+            // connector without memberships, a bug (Grants returning nothing) for one with.
+            notices.push(format!(
+                "{}: sync {id} holds {} entitlements but 0 grants: no memberships were synced — expected only if the connector has none (check its Grants methods otherwise)",
+                out.path, st.entitlements
+            ));
         }
         if st.resources > 0 {
             for (rt, n) in &st.resources_by_type {
@@ -237,6 +255,18 @@ fn referential_checks(f: &V1File, id: &str, out: &mut Out<'_>) -> Result<(), C1z
                 examples.join(", ")
             ),
             examples.iter().map(|e| format!("principal {e}")).collect(),
+            ctx(&[("resource_type", &rt), ("sync_id", id)]),
+        );
+    }
+    for (rt, ids) in f.case_variant_ids(id, EXAMPLES)? {
+        out.add(
+            "BL609",
+            &format!("case:{rt}"),
+            format!(
+                "resource type {rt} holds ids that differ only in letter case: {}",
+                ids.join(", ")
+            ),
+            ids.iter().map(|i| format!("resource {rt}:{i}")).collect(),
             ctx(&[("resource_type", &rt), ("sync_id", id)]),
         );
     }

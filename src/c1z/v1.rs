@@ -287,6 +287,48 @@ impl V1File {
         Ok((rows.collect::<Result<_, _>>().map_err(sql)?, total as u64))
     }
 
+    /// Resource ids of one type that differ only in letter case (`user:Alice@Acme.com` and
+    /// `user:alice@acme.com`): per type, up to `limit` ids of the first such group.
+    pub fn case_variant_ids(
+        &self,
+        sync_id: &str,
+        limit: u32,
+    ) -> Result<Vec<(String, Vec<String>)>, C1zError> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT resource_type_id, group_concat(external_id, char(31)) FROM (
+                   SELECT resource_type_id, external_id, lower(external_id) AS k FROM v1_resources
+                   WHERE sync_id = ?1 AND lower(external_id) IN (
+                     SELECT lower(external_id) FROM v1_resources WHERE sync_id = ?1
+                     GROUP BY resource_type_id, lower(external_id) HAVING count(DISTINCT external_id) > 1)
+                   ORDER BY resource_type_id, k, external_id)
+                 GROUP BY resource_type_id ORDER BY resource_type_id",
+            )
+            .map_err(sql)?;
+        let rows = st
+            .query_map([sync_id], |r| {
+                let rt: String = r.get(0)?;
+                let ids: String = r.get(1)?;
+                Ok((rt, ids))
+            })
+            .map_err(sql)?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (rt, ids) = row.map_err(sql)?;
+            let ids: Vec<String> = ids
+                .split('\u{1f}')
+                .take(limit as usize)
+                .map(|full| {
+                    // external_id is `type:id`.
+                    full.split_once(':').map_or(full, |(_, id)| id).to_string()
+                })
+                .collect();
+            out.push((rt, ids));
+        }
+        Ok(out)
+    }
+
     /// Resources without a RawId annotation, per resource type.
     pub fn missing_raw_id(&self, sync_id: &str) -> Result<IndexMap<String, u64>, C1zError> {
         self.counts(

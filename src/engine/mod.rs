@@ -54,7 +54,12 @@ struct Correlation {
     host: Option<String>,
     /// Connector calls finished so far: a new value marks a new call (a scope for windows).
     call_seq: u64,
+    /// Resource types `Synced resources` named (at most [`MAX_SYNCED_TYPES`]).
+    synced_types: Vec<String>,
 }
+
+/// Resource types remembered for the case hint.
+const MAX_SYNCED_TYPES: usize = 256;
 
 impl Correlation {
     /// Values templates can name: `call_seq`, `step`, and (as a fallback) `host`. There is no
@@ -66,6 +71,24 @@ impl Correlation {
             "host" => self.host.clone(),
             _ => None,
         }
+    }
+
+    /// `case_hint`: a principal type of the event's `principal_examples` (`"User/9001"`) that
+    /// was never synced but differs only in letter case from one that was (`user`) — the
+    /// troubleshooting guide's "case sensitivity" cause of grants to missing principals.
+    fn case_hint(&self, ev: &Event<'_>) -> Option<String> {
+        let examples = ev.field("principal_examples")?.as_text();
+        let list: Vec<String> = serde_json::from_str(&examples).ok()?;
+        list.iter().find_map(|e| {
+            let rt = e.split_once(['/', ':']).map_or(e.as_str(), |(rt, _)| rt);
+            if self.synced_types.iter().any(|t| t == rt) {
+                return None;
+            }
+            let synced = self.synced_types.iter().find(|t| t.eq_ignore_ascii_case(rt))?;
+            Some(format!(
+                "the grants name principal type `{rt}`, the synced type is `{synced}`: resource type ids are case-sensitive"
+            ))
+        })
     }
 
     fn update(&mut self, ev: &Event<'_>) {
@@ -87,6 +110,13 @@ impl Correlation {
         }
         if m.starts_with("finished unary call") || m.starts_with("finished stream call") {
             self.call_seq += 1;
+        }
+        if m == "Synced resources" && self.synced_types.len() < MAX_SYNCED_TYPES {
+            if let Some(rt) = ev.field("resource_type_id").map(|v| v.as_text()) {
+                if !self.synced_types.iter().any(|t| t == rt.as_ref()) {
+                    self.synced_types.push(rt.into_owned());
+                }
+            }
         }
         if let Some(v) = ev.field("http.url_details.host") {
             let t = v.as_text();
@@ -822,6 +852,9 @@ fn resolve<'x>(
 ) -> Option<Cow<'x, str>> {
     if let Some((_, v)) = caps.iter().find(|(k, _)| k == name) {
         return Some(Cow::Borrowed(v));
+    }
+    if name == "case_hint" {
+        return corr.case_hint(ev).map(Cow::Owned);
     }
     context::lookup(ev, name)
         .filter(|s| !s.is_empty())
