@@ -109,7 +109,7 @@ impl Finding {
 }
 
 /// Chains remembered per finding.
-const MAX_CHAINS: usize = 8;
+pub const MAX_CHAINS: usize = 8;
 
 impl Finding {
     /// Records the chains of one occurrence at `line` whose innermost error reads `phrase`,

@@ -278,17 +278,6 @@ impl<'r> Engine<'r> {
                         self.open_absent(ri, start, &key, Some(ev));
                     }
                 }
-                Slot::Resolve => {
-                    // An event that is itself a failure of the rule proves nothing.
-                    let failed_too = passed
-                        .iter()
-                        .any(|h| rules.slots()[h.slot] == (ri, Slot::Main));
-                    if !failed_too {
-                        let key = self.outcome_key(ri, &hit.caps, ev);
-                        self.outcomes.resolved(ri, &key, ev.span.first_line);
-                    }
-                }
-                Slot::Fail => self.outcomes.confirm_all(ri),
                 Slot::Main => {
                     if rule.fallback {
                         fallbacks.push((ri, hit.caps.clone()));
@@ -299,6 +288,7 @@ impl<'r> Engine<'r> {
                 }
             }
         }
+        self.settle_outcomes(ev, passed);
         self.passed = own;
         if !explained {
             for (ri, caps) in fallbacks {
@@ -328,6 +318,36 @@ impl<'r> Engine<'r> {
         self.merge_or_open(ri, ev, &caps, None);
     }
 
+    /// Applies `ev` to the rules whose failures wait for their outcome (none on a healthy log,
+    /// so successes cost nothing there): `resolved_by` clears the failures of its key,
+    /// `failed_by` confirms them. An event that is itself a failure of the rule proves nothing.
+    fn settle_outcomes(&mut self, ev: &Event<'_>, passed: &[SlotHit]) {
+        let waiting = self.outcomes.waiting_rules();
+        if waiting.is_empty() {
+            return;
+        }
+        let rules = self.rules;
+        let mut caps = Vec::new();
+        for ri in waiting {
+            let Some(o) = &rules.rules[ri].outcome else {
+                continue;
+            };
+            let failed_too = passed
+                .iter()
+                .any(|h| rules.slots()[h.slot] == (ri, Slot::Main));
+            caps.clear();
+            if !failed_too && o.resolved_by.eval(ev, &mut caps) {
+                let key = self.outcome_key(ri, &caps, ev);
+                self.outcomes.resolved(ri, &key, ev.span.first_line);
+            } else if o.failed_by.as_ref().is_some_and(|c| {
+                caps.clear();
+                c.eval(ev, &mut caps)
+            }) {
+                self.outcomes.confirm_all(ri);
+            }
+        }
+    }
+
     /// The `[outcome] key` of rule `ri` rendered on `ev` (empty: matches any key).
     fn outcome_key(&self, ri: usize, caps: &Captures, ev: &Event<'_>) -> String {
         let mut key = self.rules.rules[ri]
@@ -344,9 +364,12 @@ impl<'r> Engine<'r> {
     /// for its outcome.
     fn occurred(&mut self, idx: usize, ev: &Event<'_>, caps: &Captures) {
         let ri = self.findings[idx].rule;
-        let phrase = context::chain_phrase(ev);
-        let host = phrase.as_ref().and_then(|_| context::derive(ev, "host"));
-        self.findings[idx].add_chain(ev.span.first_line, phrase.as_deref(), host.as_deref());
+        // A finding's first occurrences give its chains; later ones repeat them.
+        if self.findings[idx].chains.len() < crate::finding::MAX_CHAINS {
+            let phrase = context::chain_phrase(ev);
+            let host = phrase.as_ref().and_then(|_| context::derive(ev, "host"));
+            self.findings[idx].add_chain(ev.span.first_line, phrase.as_deref(), host.as_deref());
+        }
         if let Some(o) = &self.rules.rules[ri].outcome {
             let key = self.outcome_key(ri, caps, ev);
             self.outcomes

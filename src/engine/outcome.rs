@@ -5,7 +5,7 @@
 //! ends, or whose failures kept coming for `confirm_after_secs` of log time with no success
 //! between, is the failure.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::event::Timestamp;
 
@@ -32,6 +32,14 @@ pub struct Outcomes {
     by_finding: HashMap<usize, Pending>,
     /// Rule index → its findings with outcome state.
     by_rule: HashMap<usize, Vec<usize>>,
+    /// Rule index → how many of its findings wait for a success now.
+    pending: BTreeMap<usize, usize>,
+}
+
+impl Pending {
+    fn waits(&self) -> bool {
+        !self.confirmed && self.resolved_at.is_none()
+    }
 }
 
 impl Outcomes {
@@ -45,13 +53,16 @@ impl Outcomes {
         ts: Option<Timestamp>,
         confirm_after: Option<f64>,
     ) {
+        let mut fresh = false;
         let p = self.by_finding.entry(idx).or_insert_with(|| {
             self.by_rule.entry(ri).or_default().push(idx);
+            fresh = true;
             Pending::default()
         });
         if p.confirmed {
             return;
         }
+        let waited = !fresh && p.waits();
         if p.resolved_at.take().is_some() {
             p.streak_start = None;
         }
@@ -68,6 +79,30 @@ impl Outcomes {
                 p.overflow = true;
             }
         }
+        let waits = p.waits();
+        self.count(ri, waited, waits);
+    }
+
+    /// Keeps `pending` in step with one finding going from `before` to `after` waiting.
+    fn count(&mut self, ri: usize, before: bool, after: bool) {
+        match (before, after) {
+            (false, true) => *self.pending.entry(ri).or_default() += 1,
+            (true, false) => {
+                if let Some(n) = self.pending.get_mut(&ri) {
+                    *n -= 1;
+                    if *n == 0 {
+                        self.pending.remove(&ri);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The rules with a failure waiting for its outcome, in rule order: only their `resolved_by`
+    /// and `failed_by` need to be looked at (on a healthy log, none).
+    pub fn waiting_rules(&self) -> Vec<usize> {
+        self.pending.keys().copied().collect()
     }
 
     /// A success of rule `ri` for `key` at `line`: clears the matching failures.
@@ -75,11 +110,12 @@ impl Outcomes {
         let Some(list) = self.by_rule.get(&ri) else {
             return;
         };
+        let mut cleared = 0;
         for idx in list {
             let Some(p) = self.by_finding.get_mut(idx) else {
                 continue;
             };
-            if p.confirmed || p.resolved_at.is_some() {
+            if !p.waits() {
                 continue;
             }
             if key.is_empty() {
@@ -90,18 +126,27 @@ impl Outcomes {
             }
             if p.keys.is_empty() && !p.overflow {
                 p.resolved_at = Some(line);
+                cleared += 1;
             }
+        }
+        for _ in 0..cleared {
+            self.count(ri, true, false);
         }
     }
 
     /// The scope ended with rule `ri`'s failures standing: confirms every undecided one.
     pub fn confirm_all(&mut self, ri: usize) {
+        let mut ended = 0;
         for idx in self.by_rule.get(&ri).into_iter().flatten() {
             if let Some(p) = self.by_finding.get_mut(idx) {
-                if p.resolved_at.is_none() {
+                if p.waits() {
                     p.confirmed = true;
+                    ended += 1;
                 }
             }
+        }
+        for _ in 0..ended {
+            self.count(ri, true, false);
         }
     }
 

@@ -129,7 +129,8 @@ impl Cond {
 pub enum Place {
     /// The decoded `msg` (for text events the line itself).
     Msg,
-    /// The decoded `error`.
+    /// The decoded `error`; for a text line, the line (the error text derived values read,
+    /// `context::error_text`).
     Error,
     /// The raw text of the event (keys, other fields, `raw` conditions).
     Raw,
@@ -192,12 +193,12 @@ fn field_literals(field: &str, pred: &Pred) -> Option<Vec<Lit>> {
         return Some(
             texts
                 .into_iter()
-                .flat_map(|t| {
-                    [Place::Error, Place::Msg].map(|place| Lit {
-                        text: t.clone(),
-                        place,
-                        ci: false,
-                    })
+                .map(|text| Lit {
+                    // The error text: `error`, or a text line itself (the prefilter scans it in
+                    // that place then). A zap line without `error` names no vendor failure.
+                    text,
+                    place: Place::Error,
+                    ci: false,
                 })
                 .collect(),
         );
