@@ -65,6 +65,7 @@ const ENGINE_NAMES: &[&str] = &[
     "call_seq",
     "step",
     "case_hint",
+    "before_sync",
 ];
 
 /// The message placeholders of `rule` that nothing can fill: not a capture of its regexes, not

@@ -56,6 +56,8 @@ struct Correlation {
     call_seq: u64,
     /// Resource types `Synced resources` named (at most [`MAX_SYNCED_TYPES`]).
     synced_types: Vec<String>,
+    /// A sync step banner (`Syncing …`) or `Sync complete.` was seen.
+    sync_seen: bool,
 }
 
 /// Resource types remembered for the case hint.
@@ -93,6 +95,9 @@ impl Correlation {
 
     fn update(&mut self, ev: &Event<'_>) {
         let m = ev.msg.as_ref();
+        if m.starts_with("Syncing ") || m == "Sync complete." {
+            self.sync_seen = true;
+        }
         if let Some(step) = m.strip_prefix("Syncing ") {
             self.step = match step.trim_end_matches('.') {
                 "resource types" => Some("list-resource-types"),
@@ -878,6 +883,10 @@ fn resolve<'x>(
     }
     if name == "case_hint" {
         return corr.case_hint(ev).map(Cow::Owned);
+    }
+    // The troubleshooting guide's "the sync never started": the run failed before any step.
+    if name == "before_sync" {
+        return (!corr.sync_seen).then_some(Cow::Borrowed("before the sync started"));
     }
     context::lookup(ev, name)
         .filter(|s| !s.is_empty())
