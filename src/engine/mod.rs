@@ -515,9 +515,13 @@ impl<'r> Engine<'r> {
             secs >= OWNER_GRACE_SECS || line.saturating_sub(f.last_line) >= OWNER_GRACE_LINES
         });
         self.grace = waiting;
+        if due.is_empty() {
+            return;
+        }
+        let by_rule = ownership::index(&self.findings, self.rules.rules.len());
         for idx in due {
             // An owner already seen keeps it for the end of the input, where it is absorbed.
-            if ownership::owner_of(idx, &self.findings, &self.rules.rules).is_some() {
+            if ownership::owner_of(idx, &self.findings, &self.rules.rules, &by_rule).is_some() {
                 continue;
             }
             let f = &mut self.findings[idx];

@@ -30,8 +30,33 @@ pub fn shares_chain(a: &Finding, b: &Finding) -> bool {
     })
 }
 
-/// The finding that explains finding `i`, if any.
-pub(super) fn owner_of(i: usize, findings: &[Finding], rules: &[Rule]) -> Option<usize> {
+/// Finding indices per rule index: owners are looked for among the findings of the rules a
+/// relation names, not among all (a crafted log can hold thousands of findings).
+pub(super) fn index(findings: &[Finding], rule_count: usize) -> Vec<Vec<usize>> {
+    let mut by_rule = vec![Vec::new(); rule_count];
+    for (i, f) in findings.iter().enumerate() {
+        by_rule[f.rule].push(i);
+    }
+    by_rule
+}
+
+/// The findings of the rules named in `codes`.
+fn of_codes(codes: &[String], rules: &[Rule], by_rule: &[Vec<usize>]) -> Vec<usize> {
+    rules
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| codes.contains(&r.code))
+        .flat_map(|(k, _)| by_rule[k].iter().copied())
+        .collect()
+}
+
+/// The finding that explains finding `i`, if any (`by_rule` from [`index`]).
+pub(super) fn owner_of(
+    i: usize,
+    findings: &[Finding],
+    rules: &[Rule],
+    by_rule: &[Vec<usize>],
+) -> Option<usize> {
     let f = &findings[i];
     // A frozen finding (its chain's copies long past) may have been reported on a live stream:
     // it stays what it was reported as.
@@ -41,7 +66,13 @@ pub(super) fn owner_of(i: usize, findings: &[Finding], rules: &[Rule]) -> Option
     let r = &rules[f.rule];
     let earliest = |it: &mut dyn Iterator<Item = usize>| it.min_by_key(|&j| (findings[j].line, j));
     if !r.absorbed_by.is_empty() || r.fallback {
-        let found = earliest(&mut (0..findings.len()).filter(|&j| {
+        // A fallback is owned by any rule: its findings are few (one per input for BL905).
+        let candidates = if r.fallback {
+            (0..findings.len()).collect()
+        } else {
+            of_codes(&r.absorbed_by, rules, by_rule)
+        };
+        let found = earliest(&mut candidates.into_iter().filter(|&j| {
             let g = &findings[j];
             j != i
                 && (g.recovered_at.is_none() || f.recovered_at.is_some())
@@ -68,14 +99,23 @@ pub(super) fn owner_of(i: usize, findings: &[Finding], rules: &[Rule]) -> Option
             && (!absence || findings[*j].last_line >= f.line)
             && r.suppressed_by.contains(&findings[*j].code)
     };
-    earliest(&mut (0..findings.len()).filter(|j| by_code(j) && shares_chain(f, &findings[*j])))
-        .or_else(|| earliest(&mut (0..findings.len()).filter(by_code)))
+    let candidates = of_codes(&r.suppressed_by, rules, by_rule);
+    earliest(
+        &mut candidates
+            .iter()
+            .copied()
+            .filter(|j| by_code(j) && shares_chain(f, &findings[*j])),
+    )
+    .or_else(|| earliest(&mut candidates.iter().copied().filter(by_code)))
 }
 
 /// Absorbs every consequence into its root cause; the survivors keep their order.
 pub fn absorb(findings: &mut Vec<Finding>, rules: &[Rule]) {
     let n = findings.len();
-    let owner: Vec<Option<usize>> = (0..n).map(|i| owner_of(i, findings, rules)).collect();
+    let by_rule = index(findings, rules.len());
+    let owner: Vec<Option<usize>> = (0..n)
+        .map(|i| owner_of(i, findings, rules, &by_rule))
+        .collect();
     // Follow owners to the root; a cycle (two rules naming each other) leaves its start a root.
     let root = |i: usize| {
         let mut cur = i;
