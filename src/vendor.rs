@@ -181,11 +181,6 @@ pub fn find(text: &str) -> Option<Hit<'_>> {
     VOCABULARY.find(text)
 }
 
-/// Every built-in vocabulary file, for `rule` docs and tests.
-pub fn files() -> &'static [(&'static str, &'static str)] {
-    builtin::VENDORS
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
