@@ -54,6 +54,14 @@ pub fn notices_for(path: &str, r: &InputResult) -> Vec<String> {
             "{path}: no debug-level lines: the checks that read each request (BL102 pagination-cycle, BL501 n-plus-one-requests, BL503 excessive-requests) could not run; re-run the connector with `--log-level debug` to include them"
         ));
     }
+    // An idle daemon at info level logs its start and then nothing: no line tells how long it
+    // waited, so BL802 daemon-idle cannot decide.
+    let o = &r.overview;
+    if o.daemon_lines > 0 && o.tasks_processed == 0 && o.debug_events == 0 {
+        n.push(format!(
+            "{path}: the daemon processed no task in this log, and at info level an idle daemon logs nothing after its start, so how long it waited cannot be told (BL802 daemon-idle); re-run with `--log-level debug` to see its polls, and check in ConductorOne that the connector is enabled and a sync is scheduled"
+        ));
+    }
     if r.stats.truncated_lines > 0 {
         n.push(format!(
             "{path}: {} line(s) longer than --max-line-bytes were cut for matching",

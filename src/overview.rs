@@ -51,6 +51,12 @@ pub struct Overview {
     /// Events at level debug: none means the log was written at info level or above.
     #[serde(skip)]
     pub debug_events: u64,
+    /// Task manager lines (`c1_api_task_manager…`): the connector runs as a daemon.
+    #[serde(skip)]
+    pub daemon_lines: u64,
+    /// Tasks the daemon began (`… processing task`).
+    #[serde(skip)]
+    pub tasks_processed: u64,
 }
 
 fn num(ev: &Event<'_>, name: &str) -> Option<u64> {
@@ -84,6 +90,12 @@ impl Overview {
             self.debug_events += 1;
         }
         let m = ev.msg.as_ref();
+        if m.starts_with("c1_api_task_manager") {
+            self.daemon_lines += 1;
+            if m.ends_with("processing task") {
+                self.tasks_processed += 1;
+            }
+        }
         match m {
             "Syncing resource types..." => self.syncs_started += 1,
             "Sync complete." => {

@@ -201,7 +201,7 @@ proptest! {
         use baton_lint::rules::window::{CountState, Mark};
         let mut c = CountState::new(3, 60.0, None, cap);
         for (i, k) in keys.iter().enumerate() {
-            let m = Mark { line: i as u64, end_line: i as u64, ts: Some(baton_lint::Timestamp(i as i64 * 1_000_000_000)), evidence: String::new() };
+            let m = Mark { line: i as u64, end_line: i as u64, ts: Some(baton_lint::Timestamp(i as i64 * 1_000_000_000)), caps: Vec::new(), evidence: String::new() };
             c.observe(&k.to_string(), m.ts, || m.clone(), &[]);
             prop_assert!(c.len() <= cap);
         }

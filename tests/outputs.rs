@@ -443,3 +443,34 @@ fn an_info_level_log_says_the_request_checks_were_blind() {
     );
     assert!(!(out + &err).contains(note));
 }
+
+/// An info-level daemon that processed no task is said to be unmeasurable once; a daemon that
+/// worked, or one at debug level, gets no such note.
+#[test]
+fn an_idle_info_level_daemon_gets_a_note() {
+    let dir = tempfile::tempdir().unwrap();
+    let note = "the daemon processed no task";
+    let run = |name: &str, text: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).unwrap();
+        let (_, out, err) = bl_in(
+            dir.path(),
+            &["--isolated", "--format", "concise", p.to_str().unwrap()],
+        );
+        out + &err
+    };
+    let idle = r#"{"level":"info","ts":0,"caller":"c1api/manager.go:160","msg":"c1_api_task_manager: startup Hello succeeded.","attempts":1}
+{"level":"info","ts":1,"caller":"uhttp/gocache.go:148","msg":"http cache config","config":"Backend: memory"}
+"#;
+    assert_eq!(run("idle.log", idle).matches(note).count(), 1);
+    let worked = format!(
+        "{idle}{}\n",
+        r#"{"level":"info","ts":60,"msg":"c1_api_task_manager.Process(): processing task","task_id":"t1","task_type":"sync_full"}"#
+    );
+    assert!(!run("worked.log", &worked).contains(note));
+    let debug = format!(
+        "{idle}{}\n",
+        r#"{"level":"debug","ts":30,"msg":"runner: no tasks to process","wait_duration":30}"#
+    );
+    assert!(!run("debug.log", &debug).contains(note));
+}

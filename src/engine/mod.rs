@@ -184,7 +184,12 @@ impl<'r> Engine<'r> {
                     }
                     WindowKind::Ratio => State::Ratio(RatioState::new(w.max_keys)),
                     WindowKind::Absence => {
-                        State::Absence(AbsenceState::new(w.within_secs, w.max_keys))
+                        let s = AbsenceState::new(w.within_secs, w.max_keys);
+                        State::Absence(if w.expect_before {
+                            s.expect_before()
+                        } else {
+                            s
+                        })
                     }
                 },
             })
@@ -392,7 +397,8 @@ impl<'r> Engine<'r> {
     /// Opens (or merges into) the finding for an absence decided now: at the start event's
     /// line, with the deciding event (if any) as evidence and `{key}` / `{silent_secs}` set.
     fn open_absent(&mut self, ri: usize, start: Mark, key: &str, decider: Option<&Event<'_>>) {
-        let caps = vec![("key".to_string(), key.to_string())];
+        let mut caps = start.caps.clone();
+        caps.push(("key".to_string(), key.to_string()));
         let mut ev = Event::text(
             &start.evidence,
             crate::event::Span {
@@ -584,6 +590,7 @@ impl<'r> Engine<'r> {
             end_line: ev.span.last_line,
             ts: ev.ts,
             evidence: mark_text(&ev.raw),
+            caps: Vec::new(),
         }
     }
 
@@ -682,7 +689,25 @@ impl<'r> Engine<'r> {
                 }
             }
             State::Ratio(state) => state.observe(),
-            State::Absence(state) => state.start(&key, Self::mark(ev)),
+            State::Absence(state) => {
+                // The start event's values name the finding when it is decided later (the
+                // deciding line rarely knows them); bounded, so a waiting key stays small.
+                let mut vars = Captures::new();
+                for name in rule.message.names() {
+                    if let Some(v) = resolve(name) {
+                        let mut v = v.into_owned();
+                        bound_key(&mut v);
+                        vars.push((name.to_string(), v));
+                    }
+                }
+                state.start(
+                    &key,
+                    Mark {
+                        caps: vars,
+                        ..Self::mark(ev)
+                    },
+                )
+            }
         }
         self.key_buf = key;
     }

@@ -230,6 +230,9 @@ fn compile(cx: &Ctx<'_>, s: RuleSpec) -> Result<Rule, RuleError> {
         if w.kind == WindowKind::Absence && w.expect.is_none() {
             return Err(cx.err(None, "an absence window needs `expect`"));
         }
+        if w.kind != WindowKind::Absence && w.expect_before {
+            return Err(cx.err(None, "`expect_before` is for absence windows only"));
+        }
         if w.kind == WindowKind::Ratio
             && (w.per.is_none() || w.per_value.is_none() || w.until.is_none() || w.ratio <= 0.0)
         {
@@ -369,6 +372,7 @@ fn window(cx: &Ctx<'_>, w: &WindowSpec) -> Result<Window, RuleError> {
             None => 0.0,
         },
         within_secs: positive(cx, &w.within_secs, "within_secs")?,
+        expect_before: w.expect_before,
         max: w.max.clone(),
         example: w
             .example

@@ -85,6 +85,7 @@ pub struct Window {
     pub per_value: Option<String>,
     pub ratio: f64,
     pub within_secs: Option<f64>,
+    pub expect_before: bool,
     pub max: Vec<String>,
     pub example: Option<Template>,
     pub max_keys: usize,

@@ -143,6 +143,10 @@ pub struct WindowSpec {
     /// absence: decide once log time passes this many seconds after the start event
     /// (default: at end of stream).
     pub within_secs: Option<Spanned<f64>>,
+    /// absence: an expected event that came *before* a start of its key satisfies it too (until
+    /// the next decision): "did this type ever page?", asked at its last progress line.
+    #[serde(default)]
+    pub expect_before: bool,
     /// Field names whose maximum over the window is kept as `{max.<field>}`.
     #[serde(default)]
     pub max: Vec<String>,

@@ -26,6 +26,9 @@ pub struct Mark {
     pub end_line: u64,
     pub ts: Option<Timestamp>,
     pub evidence: String,
+    /// The captures of the start event an absence waits on (its `{placeholders}` when the
+    /// absence is decided later); empty for the other kinds.
+    pub caps: crate::rules::condition::Captures,
 }
 
 /// What a count/burst observation did.
@@ -294,20 +297,35 @@ impl RepeatState {
 pub struct AbsenceState {
     waiting: LruCache<String, Mark>,
     within: Option<f64>,
+    /// With `expect_before`: keys whose expected event already came (a later start of the key
+    /// is satisfied); cleared when a decision is made.
+    satisfied: Option<LruCache<String, ()>>,
 }
 
 impl AbsenceState {
     /// New state; with `within_secs` the decision comes once log time passes the deadline,
     /// otherwise at the `until` event or at end of stream.
     pub fn new(within_secs: Option<f64>, max_keys: usize) -> Self {
+        let cap = NonZeroUsize::new(max_keys.max(1)).expect("max(1)");
         AbsenceState {
-            waiting: LruCache::new(NonZeroUsize::new(max_keys.max(1)).expect("max(1)")),
+            waiting: LruCache::new(cap),
             within: within_secs,
+            satisfied: None,
         }
+    }
+
+    /// An expected event that came *before* a start also satisfies it (`expect_before`).
+    pub fn expect_before(mut self) -> Self {
+        let cap = self.waiting.cap();
+        self.satisfied = Some(LruCache::new(cap));
+        self
     }
 
     /// A start event for `key`: begins waiting unless already waiting.
     pub fn start(&mut self, key: &str, mark: Mark) {
+        if self.satisfied.as_ref().is_some_and(|s| s.contains(key)) {
+            return;
+        }
         if !self.waiting.contains(key) {
             self.waiting.put(key.to_string(), mark);
         }
@@ -316,10 +334,16 @@ impl AbsenceState {
     /// The expected event for `key` came: stop waiting for it.
     pub fn expect(&mut self, key: &str) {
         self.waiting.pop(key);
+        if let Some(s) = &mut self.satisfied {
+            s.put(key.to_string(), ());
+        }
     }
 
     /// The deciding event came: returns every start still waiting (oldest first), and stops.
     pub fn until(&mut self) -> Vec<(String, Mark)> {
+        if let Some(s) = &mut self.satisfied {
+            s.clear();
+        }
         let mut out: Vec<(String, Mark)> = std::iter::from_fn(|| self.waiting.pop_lru()).collect();
         out.sort_by_key(|(_, m)| m.line);
         out
@@ -408,6 +432,7 @@ mod tests {
             end_line: secs as u64,
             ts: Some(Timestamp(secs * 1_000_000_000)),
             evidence: String::new(),
+            caps: Vec::new(),
         }
     }
 
@@ -557,6 +582,24 @@ mod tests {
         r.per("group", 1.0);
         assert_eq!(r.take(), (30, 3.0));
         assert_eq!(r.take(), (0, 0.0));
+    }
+
+    #[test]
+    fn expect_before_satisfies_a_later_start_until_the_decision() {
+        let mut a = AbsenceState::new(None, 16).expect_before();
+        a.expect("user");
+        a.start("user", m(1));
+        a.start("group", m(2));
+        let decided: Vec<String> = a.until().into_iter().map(|(k, _)| k).collect();
+        assert_eq!(decided, ["group"]);
+        // A decision forgets what was satisfied: the next sync starts afresh.
+        a.start("user", m(3));
+        assert_eq!(a.until().len(), 1);
+        // Without the option, an earlier expected event does not count.
+        let mut b = AbsenceState::new(None, 16);
+        b.expect("user");
+        b.start("user", m(4));
+        assert_eq!(b.until().len(), 1);
     }
 
     #[test]
