@@ -134,3 +134,8 @@ pub fn secret_never_leaves(data: &[u8]) {
         assert!(!doc.contains(s), "a finding leaked it: {doc}");
     }
 }
+
+/// A v3 `.c1z`, sstable or Pebble MANIFEST (the first byte says which): read it all.
+pub fn c1z_v3(data: &[u8]) {
+    crate::c1z::fuzz_v3(data);
+}

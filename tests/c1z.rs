@@ -456,7 +456,47 @@ fn real_fixtures_when_shared_is_present() {
     assert_eq!(v[0]["stats"]["resources"], 9);
     assert_eq!(v[1]["sync"]["ended_at"], serde_json::Value::Null);
     assert_eq!(v[1]["stats"]["resources"], 79);
-    assert_eq!(v[3]["stats"]["resources_by_type"]["user"], 35000);
+    // v3, counted from the records (the acceptance, equal to the manifest's sidecar).
+    let st = &v[3]["stats"];
+    assert_eq!(st["resources_by_type"]["group"], 17);
+    assert_eq!(st["resources_by_type"]["project"], 100);
+    assert_eq!(st["resources_by_type"]["role"], 100);
+    assert_eq!(st["resources_by_type"]["user"], 35000);
+    assert_eq!(st["entitlements"], 334);
+    assert_eq!(st["grants_by_type"]["group"], 65816);
+    assert_eq!(st["grants_by_type"]["project"], 393);
+    assert_eq!(st["grants_by_type"]["role"], 392);
+    assert_eq!(v[3]["disagreements"].as_array().unwrap().len(), 0);
+    // What C1Z-V3.md §3 says a correct reader sees: 13 live tables (2 virtual), 369,303 points,
+    // 3 outside virtual bounds, 200,137 shadowed by 4 range deletions, 169,162 visible.
+    let m = &v[3]["merge"];
+    assert_eq!(
+        (
+            &m["tables"],
+            &m["virtual_tables"],
+            &m["points"],
+            &m["hidden_by_bounds"]
+        ),
+        (&13.into(), &2.into(), &369303.into(), &3.into())
+    );
+    assert_eq!(
+        (
+            &m["shadowed_by_range_dels"],
+            &m["range_dels"],
+            &m["visible"]
+        ),
+        (&200137.into(), &4.into(), &169162.into())
+    );
+    // The fold sample: every record twice, keep the newest; one point tombstone.
+    let st = &v[2]["stats"];
+    assert_eq!(st["resources_by_type"]["group"], 1);
+    assert_eq!(st["resources_by_type"]["user"], 2);
+    assert_eq!(st["grants"], 2);
+    assert_eq!(
+        (&v[2]["merge"]["points"], &v[2]["merge"]["tombstones"]),
+        (&34.into(), &1.into())
+    );
+    assert_eq!(v[2]["merge"]["visible"], 20);
     let (code, out, _, _) = run(&[
         "c1z",
         "--isolated",
@@ -470,10 +510,29 @@ fn real_fixtures_when_shared_is_present() {
         out.contains("BL604 the latest sync 3ARefY5G8eOytquwYgm41Nq07IZ never finished"),
         "{out}"
     );
+    // The referential checks ran on v3: no dangling principal, and no RawId on any resource.
+    assert!(!out.contains("unexpanded.c1z:1:1: error BL603"), "{out}");
     assert!(
-        out.contains("need a v1 file"),
-        "v3 says plainly what it cannot check: {out}"
+        out.contains("unexpanded.c1z:1:1: info BL607 35217 resource(s) have no RawId"),
+        "{out}"
     );
+    // v1 against v3 compares counts whatever the formats.
+    let (code, out, _, _) = run(&[
+        "diff",
+        &f("v1-pingfed-two-syncs.c1z"),
+        &f("v3-pebble-old-fold-mixed-version.c1z"),
+    ]);
+    assert!(code == 0 || code == 1, "{out}");
+    assert!(out.contains("user"), "{out}");
+    // One flipped byte in a data block of the payload is a checksum error (exit 2), never counts.
+    let tmp = tempfile::tempdir().unwrap();
+    let mut bytes = std::fs::read(dir.join("v3-pebble-unexpanded.c1z")).unwrap();
+    bytes[600_000] ^= 0x40;
+    let bad = tmp.path().join("flipped.c1z");
+    std::fs::write(&bad, &bytes).unwrap();
+    let (code, out, err, _) = run(&["c1z", "--stats", bad.to_str().unwrap()]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("corrupt v3 payload"), "{err}");
     let (code, out, _, _) = run(&["diff", &f("v1-pingfed-two-syncs.c1z")]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("(grants)") && out.contains("+1"), "{out}");

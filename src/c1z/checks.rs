@@ -6,7 +6,7 @@ use std::path::Path;
 
 use indexmap::IndexMap;
 
-use super::{C1zError, C1zOptions, C1zSummary, Format, SyncStats, V1File, summarize};
+use super::{C1zError, C1zOptions, C1zSummary, SyncFacts, SyncStats, summarize};
 use crate::finding::{Evidence, Finding};
 use crate::overview::{Overview, TypeRow};
 use crate::rules::RuleSet;
@@ -109,7 +109,7 @@ pub fn lint_stats(stats: &SyncStats) -> Overview {
 
 /// Lints `path`.
 pub fn lint_file(path: &Path, rules: &RuleSet, opts: C1zOptions) -> Result<C1zLint, C1zError> {
-    let (summary, v1) = summarize(path, opts, None)?;
+    let (summary, store) = summarize(path, opts, None)?;
     let mut out = Out {
         rules,
         path: path.display().to_string(),
@@ -203,29 +203,15 @@ pub fn lint_file(path: &Path, rules: &RuleSet, opts: C1zOptions) -> Result<C1zLi
                     );
                 }
             }
-            let named = st.resources_by_type.values().filter(|n| **n > 0).count() as u64;
-            if summary.format == Format::V3 && st.resource_types > named {
-                out.add(
-                    "BL602",
-                    "unnamed",
-                    format!(
-                        "{} of {} resource types have no resources in sync {id} (a v3 manifest does not name them; export a v1 file with `baton` to see which)",
-                        st.resource_types - named,
-                        st.resource_types
-                    ),
-                    vec![],
-                    ctx(&[("sync_id", id)]),
-                );
-            }
         }
     }
-    match v1 {
-        Some(f) => referential_checks(&f, id, &mut out)?,
-        None => notices.push(format!(
-            "{}: a v3 (Pebble) file: its manifest gives sync runs and counts, but the dangling-principal, dangling-entitlement and RawId checks need a v1 file — export one with `baton` and run baton-lint on it",
+    for d in &summary.disagreements {
+        notices.push(format!(
+            "{}: {d} (the counts above are the records)",
             out.path
-        )),
+        ));
     }
+    referential_checks(&store.facts(id, EXAMPLES)?, id, &mut out);
     Ok(C1zLint {
         summary,
         findings: out.findings,
@@ -234,14 +220,11 @@ pub fn lint_file(path: &Path, rules: &RuleSet, opts: C1zOptions) -> Result<C1zLi
     })
 }
 
-fn referential_checks(f: &V1File, id: &str, out: &mut Out<'_>) -> Result<(), C1zError> {
-    for (rt, grants, principals) in f.dangling_principals_by_type(id)? {
-        let examples: Vec<String> = f
-            .dangling_principal_examples(id, &rt, EXAMPLES)?
-            .iter()
-            .map(|rid| format!("{rt}:{rid}"))
-            .collect();
-        let hint = match f.type_differing_in_case(id, &rt)? {
+fn referential_checks(f: &SyncFacts, id: &str, out: &mut Out<'_>) {
+    for d in &f.dangling_principals {
+        let rt = &d.resource_type;
+        let examples: Vec<String> = d.examples.iter().map(|rid| format!("{rt}:{rid}")).collect();
+        let hint = match &d.case_of {
             Some(synced) => {
                 format!(" — grant uses principal type `{rt}`, the synced type is `{synced}`")
             }
@@ -251,14 +234,16 @@ fn referential_checks(f: &V1File, id: &str, out: &mut Out<'_>) -> Result<(), C1z
             "BL603",
             &format!("principal:{rt}"),
             format!(
-                "{grants} grant(s) reference {principals} principal(s) of type {rt} with no resource row, e.g. {}{hint}",
+                "{} grant(s) reference {} principal(s) of type {rt} with no resource row, e.g. {}{hint}",
+                d.grants,
+                d.principals,
                 examples.join(", ")
             ),
             examples.iter().map(|e| format!("principal {e}")).collect(),
-            ctx(&[("resource_type", &rt), ("sync_id", id)]),
+            ctx(&[("resource_type", rt), ("sync_id", id)]),
         );
     }
-    for (rt, ids) in f.case_variant_ids(id, EXAMPLES)? {
+    for (rt, ids) in &f.case_variants {
         out.add(
             "BL609",
             &format!("case:{rt}"),
@@ -267,12 +252,16 @@ fn referential_checks(f: &V1File, id: &str, out: &mut Out<'_>) -> Result<(), C1z
                 ids.join(", ")
             ),
             ids.iter().map(|i| format!("resource {rt}:{i}")).collect(),
-            ctx(&[("resource_type", &rt), ("sync_id", id)]),
+            ctx(&[("resource_type", rt), ("sync_id", id)]),
         );
     }
-    let (ents, total) = f.dangling_entitlements(id, EXAMPLES)?;
+    let total = f.dangling_entitlement_total;
     if total > 0 {
-        let examples: Vec<String> = ents.iter().map(|(e, _)| e.clone()).collect();
+        let examples: Vec<String> = f
+            .dangling_entitlements
+            .iter()
+            .map(|(e, _)| e.clone())
+            .collect();
         out.add(
             "BL603",
             "entitlements",
@@ -287,10 +276,13 @@ fn referential_checks(f: &V1File, id: &str, out: &mut Out<'_>) -> Result<(), C1z
             ctx(&[("sync_id", id)]),
         );
     }
-    let missing = f.missing_raw_id(id)?;
-    let n: u64 = missing.values().sum();
+    let n: u64 = f.missing_raw_id.values().sum();
     if n > 0 {
-        let per: Vec<String> = missing.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        let per: Vec<String> = f
+            .missing_raw_id
+            .iter()
+            .map(|(k, v)| format!("{k}: {v}"))
+            .collect();
         out.add(
             "BL607",
             "raw-id",
@@ -302,5 +294,4 @@ fn referential_checks(f: &V1File, id: &str, out: &mut Out<'_>) -> Result<(), C1z
             ctx(&[("sync_id", id)]),
         );
     }
-    Ok(())
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 use indexmap::IndexMap;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
-use super::{C1zError, MAGIC_V1, SyncRun, SyncStats};
+use super::{C1zError, DanglingPrincipals, MAGIC_V1, SyncFacts, SyncRun, SyncStats};
 
 /// Tables every v1 sync file has.
 const TABLES: [&str; 5] = [
@@ -167,6 +167,29 @@ impl V1File {
             out.insert(k, v.max(0) as u64);
         }
         Ok(out)
+    }
+
+    /// The referential facts of one sync (the queries below, gathered).
+    pub fn facts(&self, sync_id: &str, limit: u32) -> Result<SyncFacts, C1zError> {
+        let mut dangling_principals = Vec::new();
+        for (rt, grants, principals) in self.dangling_principals_by_type(sync_id)? {
+            dangling_principals.push(DanglingPrincipals {
+                examples: self.dangling_principal_examples(sync_id, &rt, limit)?,
+                case_of: self.type_differing_in_case(sync_id, &rt)?,
+                resource_type: rt,
+                grants,
+                principals,
+            });
+        }
+        let (dangling_entitlements, dangling_entitlement_total) =
+            self.dangling_entitlements(sync_id, limit)?;
+        Ok(SyncFacts {
+            dangling_principals,
+            case_variants: self.case_variant_ids(sync_id, limit)?,
+            dangling_entitlements,
+            dangling_entitlement_total,
+            missing_raw_id: self.missing_raw_id(sync_id)?,
+        })
     }
 
     /// Counts of one sync.

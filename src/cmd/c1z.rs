@@ -46,6 +46,8 @@ fn stats_json(path: &Path, s: &C1zSummary) -> serde_json::Value {
         "syncs": s.syncs,
         "sync": s.chosen,
         "stats": s.stats,
+        "merge": s.merge,
+        "disagreements": s.disagreements,
     })
 }
 
@@ -72,6 +74,17 @@ fn stats_text(out: &mut dyn Write, path: &Path, s: &C1zSummary, markdown: bool) 
         return writeln!(out, "{head}\n  (no counts recorded for this sync)");
     };
     let o = c1z::lint_stats(st);
+    let mut head = head;
+    if let Some(m) = &s.merge {
+        head.push_str(&format!(
+            "\n  read {} live tables ({} virtual): {} points, {} older versions, {} tombstones, {} shadowed by {} range deletions, {} outside virtual-table bounds; {} visible records",
+            m.tables, m.virtual_tables, m.points, m.older_versions, m.tombstones,
+            m.shadowed_by_range_dels, m.range_dels, m.hidden_by_bounds, m.visible
+        ));
+    }
+    for d in &s.disagreements {
+        head.push_str(&format!("\n  note: {d} (the table counts the records)"));
+    }
     if markdown {
         writeln!(
             out,

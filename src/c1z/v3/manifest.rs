@@ -1,7 +1,6 @@
-//! v3 files: `C1Z3\0`, a u32 big-endian length, a protobuf `c1.c1z.v3.C1ZManifestV3`, then a
-//! Pebble payload whose keyspace is private. The manifest is cheap to read and holds every sync
-//! run with its stats (field numbers from baton-sdk's manifest.proto / records.proto, checked
-//! against real files).
+//! The v3 manifest: `C1Z3\0`, a u32 big-endian length, a protobuf `c1.c1z.v3.C1ZManifestV3`
+//! (engine, format version, payload encoding, every sync run with its stats sidecar; field
+//! numbers from baton-sdk's manifest.proto / records.proto, checked against real files).
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -11,21 +10,21 @@ use std::path::Path;
 use indexmap::IndexMap;
 use prost::Message;
 
-use super::{C1zError, MAGIC_V3, SyncRun, SyncStats};
+use crate::c1z::{C1zError, MAGIC_V3, SyncRun, SyncStats};
 
 /// Largest manifest baton-sdk writes.
 const MAX_MANIFEST: u32 = 16 << 20;
 
 #[derive(Clone, PartialEq, Message)]
-struct Timestamp {
+pub(super) struct Timestamp {
     #[prost(int64, tag = "1")]
-    seconds: i64,
+    pub(super) seconds: i64,
     #[prost(int32, tag = "2")]
-    nanos: i32,
+    pub(super) nanos: i32,
 }
 
 #[derive(Clone, PartialEq, Message)]
-struct SyncStatsRecord {
+pub(super) struct SyncStatsRecord {
     #[prost(string, tag = "1")]
     sync_id: String,
     #[prost(uint64, tag = "2")]
@@ -45,38 +44,48 @@ struct SyncStatsRecord {
 }
 
 #[derive(Clone, PartialEq, Message)]
-struct SyncRunSummary {
+pub(super) struct SyncRunSummary {
     #[prost(string, tag = "1")]
-    sync_id: String,
+    pub(super) sync_id: String,
     #[prost(int32, tag = "2")]
-    sync_type: i32,
+    pub(super) sync_type: i32,
     #[prost(message, optional, tag = "3")]
-    started_at: Option<Timestamp>,
+    pub(super) started_at: Option<Timestamp>,
     #[prost(message, optional, tag = "4")]
-    ended_at: Option<Timestamp>,
+    pub(super) ended_at: Option<Timestamp>,
     #[prost(string, tag = "5")]
-    parent_sync_id: String,
+    pub(super) parent_sync_id: String,
     #[prost(message, optional, tag = "6")]
-    stats: Option<SyncStatsRecord>,
+    pub(super) stats: Option<SyncStatsRecord>,
 }
 
 #[derive(Clone, PartialEq, Message)]
-struct ManifestV3 {
+pub(super) struct ManifestV3 {
     #[prost(string, tag = "1")]
-    engine: String,
+    pub(super) engine: String,
+    #[prost(uint32, tag = "2")]
+    pub(super) engine_schema_version: u32,
+    #[prost(int32, tag = "4")]
+    pub(super) payload_encoding: i32,
     #[prost(message, repeated, tag = "40")]
-    sync_runs: Vec<SyncRunSummary>,
+    pub(super) sync_runs: Vec<SyncRunSummary>,
 }
 
 /// What the manifest says.
+#[derive(Debug)]
 pub struct Manifest {
     /// The storage engine (`pebble3`, …).
     pub engine: String,
+    /// Pebble's format major version (24 for every file baton-sdk v0.10–v0.25 writes).
+    pub engine_schema_version: u32,
+    pub payload_encoding: i32,
+    /// Where the payload starts (after magic, length and manifest).
+    pub payload_start: u64,
     pub syncs: Vec<SyncRun>,
     pub stats: HashMap<String, SyncStats>,
 }
 
-fn ts(t: &Option<Timestamp>) -> Option<String> {
+pub(super) fn ts(t: &Option<Timestamp>) -> Option<String> {
     let t = t.as_ref()?;
     let nanos = t.seconds as i128 * 1_000_000_000 + t.nanos as i128;
     // Out of i64 nanoseconds (year 1678..2262): not a time a sync ran (report D28).
@@ -85,7 +94,7 @@ fn ts(t: &Option<Timestamp>) -> Option<String> {
 }
 
 /// The SyncType enum of records.proto, in the order the v1 `sync_type` column lists them.
-fn sync_type(n: i32) -> String {
+pub(super) fn sync_type(n: i32) -> String {
     match n {
         1 => "full".into(),
         2 => "partial".into(),
@@ -152,6 +161,9 @@ pub fn read_manifest(path: &Path) -> Result<Manifest, C1zError> {
         .collect();
     Ok(Manifest {
         engine: m.engine,
+        engine_schema_version: m.engine_schema_version,
+        payload_encoding: m.payload_encoding,
+        payload_start: 9 + u64::from(len),
         syncs,
         stats,
     })
