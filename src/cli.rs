@@ -48,6 +48,22 @@ pub enum Command {
     Diff(DiffArgs),
     /// Run a connector and lint its logs live: `baton-lint run -- ./baton-yourservice ARGS…`.
     Run(RunArgs),
+    /// What `--source` understood of a connector's Go code: `source --explain DIR`.
+    Source(SourceArgs),
+}
+
+/// `baton-lint source`.
+#[derive(Debug, Args)]
+pub struct SourceArgs {
+    /// Print the index: resource syncer types, the resource type ids they return, their methods.
+    #[arg(long)]
+    pub explain: bool,
+    /// Output as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// The connector's directory (default: the working directory).
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
 }
 
 /// `baton-lint c1z`. Here `--stats` prints the counts per resource type, entitlements and grants
@@ -165,6 +181,14 @@ pub struct CheckArgs {
     /// Name to report for stdin instead of `-`.
     #[arg(long, value_name = "NAME")]
     pub stdin_filename: Option<String>,
+    /// The connector's Go source: put each finding on the line of code it is about (SARIF,
+    /// github and concise point there). Default: `source` in baton-lint.toml, or the working
+    /// directory when it is a Go module requiring baton-sdk.
+    #[arg(long, value_name = "DIR", conflicts_with = "no_source")]
+    pub source: Option<PathBuf>,
+    /// Do not map findings onto Go source, even when a connector module is found.
+    #[arg(long)]
+    pub no_source: bool,
     /// Cap on a v1 `.c1z` file's decompressed size, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = crate::c1z::DEFAULT_MAX_C1Z_BYTES)]
     pub max_c1z_bytes: u64,

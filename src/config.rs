@@ -32,12 +32,18 @@ pub struct FileConfig {
     /// Per-rule severity overrides: `BL301 = "error"`, or `"off"`.
     #[serde(default)]
     pub severity: indexmap::IndexMap<String, String>,
+    /// The connector's Go source (`--source`), relative to the configuration file.
+    pub source: Option<PathBuf>,
 }
 
 /// The resolved configuration.
 pub struct Config {
     pub rules: RuleSet,
     pub fail_on: Severity,
+    /// `source = "…"` of the configuration file, resolved against its directory.
+    pub source_dir: Option<PathBuf>,
+    /// The index of the connector's Go source, when one was asked for or found.
+    pub source: Option<crate::source::SourceIndex>,
 }
 
 /// Finds the nearest `baton-lint.toml` from `start` upwards.
@@ -145,5 +151,7 @@ pub fn resolve(opts: &RuleOptions, fail_on: Option<FailOn>) -> Result<Config> {
     Ok(Config {
         rules: RuleSet::new(selection.apply(all)),
         fail_on,
+        source_dir: fc.source.as_ref().map(|s| base.join(s)),
+        source: None,
     })
 }

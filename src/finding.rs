@@ -13,6 +13,26 @@ pub const MAX_EVIDENCE: usize = 3;
 /// Characters kept per evidence line.
 pub const MAX_EVIDENCE_CHARS: usize = 600;
 
+/// A place in the connector's Go source: the file (as shown: joined to `--source`), the line
+/// and the symbol (`userBuilder.List`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SourceLoc {
+    pub path: String,
+    pub line: u64,
+    pub symbol: String,
+}
+
+impl SourceLoc {
+    /// `pkg/connector/users.go:57 (userBuilder.List)`.
+    pub fn display(&self) -> String {
+        if self.symbol.is_empty() {
+            format!("{}:{}", self.path, self.line)
+        } else {
+            format!("{}:{} ({})", self.path, self.line, self.symbol)
+        }
+    }
+}
+
 /// One log line (or the first lines of a multi-line event) that shows the failure.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Evidence {
@@ -63,6 +83,9 @@ pub struct Finding {
     /// Consequences of this failure that other rules saw (absorbed into this root cause).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub also_seen: Vec<AlsoSeen>,
+    /// The line of the connector's Go code the finding is about (`--source`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<SourceLoc>,
     /// Placeholder values captured from the first occurrence (and window aggregates).
     #[serde(skip)]
     pub vars: IndexMap<String, String>,

@@ -32,6 +32,7 @@ pub mod redact;
 pub mod report;
 pub mod rules;
 pub mod ruletest;
+pub mod source;
 pub mod stats;
 pub mod vendor;
 

@@ -22,6 +22,7 @@ fn main() -> ExitCode {
         Some(Command::C1z(a)) => cmd::c1z::run(a),
         Some(Command::Diff(a)) => cmd::c1z::run_diff(a),
         Some(Command::Redact(a)) => cmd::redact::run(a),
+        Some(Command::Source(a)) => cmd::source::run(a),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -63,6 +63,7 @@ impl Out<'_> {
             fingerprint: crate::finding::fingerprint(code, key, &IndexMap::new()),
             recovered_at: None,
             also_seen: Vec::new(),
+            source: None,
             vars: IndexMap::new(),
             rule: idx,
             streamed: false,

@@ -30,7 +30,8 @@ pub fn run(args: &C1zArgs) -> Result<u8> {
     if args.check.stats {
         return run_stats(args);
     }
-    let cfg = config::resolve(&args.check.rules, args.check.fail_on)?;
+    let mut cfg = config::resolve(&args.check.rules, args.check.fail_on)?;
+    chk::attach_source(&mut cfg, &args.check)?;
     let mut sinks = chk::build_sinks(&args.check, false)?;
     let inputs = args.check.files.iter().cloned().map(Input::Path).collect();
     let o = chk::lint_inputs(&cfg, &args.check, inputs, &mut sinks);

@@ -16,6 +16,7 @@ use crate::config::{self, Config};
 use crate::finding::Finding;
 use crate::overview::Overview;
 use crate::report::{self, Format, ReportOptions, Reporter, Summary};
+use crate::source::SourceIndex;
 use crate::stats::Stats;
 
 /// Whether to color: `--color`, then `NO_COLOR` / `FORCE_COLOR`, then "is stdout a terminal".
@@ -176,9 +177,14 @@ pub fn build_sinks(args: &CheckArgs, live: bool) -> Result<Vec<Sink>> {
     Ok(sinks)
 }
 
-fn absorb(o: &mut Outcome, unit: Unit, baseline: &Baseline) {
+fn absorb(o: &mut Outcome, unit: Unit, baseline: &Baseline, index: Option<&SourceIndex>) {
     match unit.outcome {
         Ok(mut d) => {
+            if let Some(ix) = index {
+                for f in &mut d.findings {
+                    f.source = ix.locate(f);
+                }
+            }
             let (hidden, shown): (Vec<Finding>, Vec<Finding>) =
                 d.findings.into_iter().partition(|f| baseline.contains(f));
             d.findings = shown;
@@ -209,11 +215,22 @@ fn to_sinks(
     sinks: &mut [Sink],
     sink_err: &mut Option<io::Error>,
     baseline: &Baseline,
+    index: Option<&SourceIndex>,
     f: &Finding,
 ) -> io::Result<()> {
     if baseline.contains(f) {
         return Ok(());
     }
+    let mapped;
+    let f = match index.and_then(|ix| ix.locate(f)) {
+        Some(loc) => {
+            let mut g = f.clone();
+            g.source = Some(loc);
+            mapped = g;
+            &mapped
+        }
+        None => f,
+    };
     for s in sinks.iter_mut() {
         if let Err(e) = s.finding(f) {
             s.failed = true;
@@ -365,18 +382,21 @@ pub fn lint_inputs(
             for u in units {
                 if let Ok(d) = &u.outcome {
                     for f in &d.findings {
-                        if to_sinks(sinks, &mut sink_err, &baseline, f).is_err() {
+                        if to_sinks(sinks, &mut sink_err, &baseline, cfg.source.as_ref(), f)
+                            .is_err()
+                        {
                             o.stopped = true;
                             break 'out;
                         }
                     }
                 }
-                absorb(&mut o, u, &baseline);
+                absorb(&mut o, u, &baseline, cfg.source.as_ref());
             }
         }
     } else {
         for input in work {
-            let mut on_new = |f: &Finding| to_sinks(sinks, &mut sink_err, &baseline, f);
+            let mut on_new =
+                |f: &Finding| to_sinks(sinks, &mut sink_err, &baseline, cfg.source.as_ref(), f);
             let units = match input {
                 Input::Path(p) if p == Path::new("-") => {
                     crate::input::grow_stdin_pipe();
@@ -397,7 +417,7 @@ pub fn lint_inputs(
                 }
             };
             for u in units {
-                absorb(&mut o, u, &baseline);
+                absorb(&mut o, u, &baseline, cfg.source.as_ref());
             }
             if let Some(pb) = &pb {
                 pb.inc(1);
@@ -530,8 +550,31 @@ pub fn exit_code(o: &Outcome, cfg: &Config, args: &CheckArgs, sinks_ok: bool) ->
 }
 
 /// Runs `check`.
+/// Finds and indexes the connector's Go source for `--source` (or the config, or a connector
+/// module in the working directory); a directory that cannot be read is an error, a file that
+/// does not parse a notice.
+pub fn attach_source(cfg: &mut config::Config, args: &CheckArgs) -> Result<()> {
+    if args.no_source {
+        return Ok(());
+    }
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let dir = args
+        .source
+        .clone()
+        .or_else(|| cfg.source_dir.clone())
+        .or_else(|| crate::source::detect(&cwd));
+    let Some(dir) = dir else {
+        return Ok(());
+    };
+    let ix = crate::source::SourceIndex::build(&dir)
+        .map_err(|e| anyhow::anyhow!("--source {}: {e}", dir.display()))?;
+    cfg.source = Some(ix);
+    Ok(())
+}
+
 pub fn run(args: &CheckArgs) -> Result<u8> {
-    let cfg = config::resolve(&args.rules, args.fail_on)?;
+    let mut cfg = config::resolve(&args.rules, args.fail_on)?;
+    attach_source(&mut cfg, args)?;
     refuse_outputs_over_inputs(args)?;
     let mut sinks = build_sinks(args, is_live(args))?;
     let inputs = if args.files.is_empty() {
@@ -552,6 +595,10 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
         );
     }
     let mut o = lint_inputs(&cfg, args, inputs, &mut sinks);
+    if let Some(ix) = &cfg.source {
+        o.notices
+            .extend(ix.notices.iter().map(|n| format!("--source: {n}")));
+    }
     if let Some(p) = &args.write_baseline {
         let all: Vec<Finding> = o.findings.iter().chain(&o.baselined).cloned().collect();
         match baseline::write(p, &all) {

@@ -6,6 +6,7 @@ pub mod events;
 pub mod redact;
 pub mod rules;
 pub mod run;
+pub mod source;
 pub mod test;
 
 use std::io;

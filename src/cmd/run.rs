@@ -67,7 +67,8 @@ pub fn run(args: &RunArgs) -> Result<u8> {
             args.check.files.len()
         );
     }
-    let cfg = config::resolve(&args.check.rules, args.check.fail_on)?;
+    let mut cfg = config::resolve(&args.check.rules, args.check.fail_on)?;
+    super::check::attach_source(&mut cfg, &args.check)?;
     let mut sinks = build_sinks(&args.check, true)?;
     let (prog, rest) = args
         .command

@@ -849,6 +849,7 @@ impl<'r> Engine<'r> {
             streamed: false,
             recovered_at: None,
             also_seen: Vec::new(),
+            source: None,
             chains: Vec::new(),
             frozen: false,
         };

@@ -65,7 +65,11 @@ impl FullReporter {
             self.paint(severity_color(f.severity), &head),
             self.paint("\x1b[1m", &f.message)
         )?;
-        writeln!(out, "  --> {}", where_line(f))
+        writeln!(out, "  --> {}", where_line(f))?;
+        if let Some(s) = &f.source {
+            writeln!(out, "  → {}", s.display())?;
+        }
+        Ok(())
     }
 }
 

@@ -49,11 +49,18 @@ impl Reporter for GithubReporter {
         self.written[slot] += 1;
         let f = redacted(f);
         let mut props = Vec::new();
-        if f.path != "-" {
-            props.push(format!("file={}", escape_property(&f.path)));
+        // A pull request shows annotations on files of the repository: the Go code when
+        // `--source` placed the finding there.
+        if let Some(s) = &f.source {
+            props.push(format!("file={}", escape_property(&s.path)));
+            props.push(format!("line={}", s.line.max(1)));
+        } else {
+            if f.path != "-" {
+                props.push(format!("file={}", escape_property(&f.path)));
+            }
+            props.push(format!("line={}", f.line.max(1)));
+            props.push(format!("endLine={}", f.end_line.max(f.line).max(1)));
         }
-        props.push(format!("line={}", f.line.max(1)));
-        props.push(format!("endLine={}", f.end_line.max(f.line).max(1)));
         props.push(format!(
             "title={}",
             escape_property(&format!("{} {}", f.code, f.name))
@@ -61,6 +68,9 @@ impl Reporter for GithubReporter {
         let mut msg = f.message.clone();
         if f.count > 1 {
             msg.push_str(&format!(" (×{}, last at line {})", f.count, f.last_line));
+        }
+        if let Some(s) = &f.source {
+            msg.push_str(&format!(" (log: {}:{}, in {})", f.path, f.line, s.symbol));
         }
         writeln!(out, "::{cmd} {}::{}", props.join(","), escape_data(&msg))?;
         out.flush()

@@ -279,6 +279,10 @@ pub fn redacted(f: &Finding) -> Finding {
         *v = crate::redact::escape_controls(&crate::redact::redact_field(k, v)).into_owned();
     }
     f.path = clean(&f.path);
+    if let Some(s) = &mut f.source {
+        s.path = clean(&s.path);
+        s.symbol = clean(&s.symbol);
+    }
     f
 }
 

@@ -108,7 +108,7 @@ pub fn sarif_document(s: &Summary<'_>) -> Value {
         .iter()
         .map(|f| {
             let f: Finding = redacted(f);
-            let related: Vec<Value> = f
+            let mut related: Vec<Value> = f
                 .evidence
                 .iter()
                 .enumerate()
@@ -119,12 +119,20 @@ pub fn sarif_document(s: &Summary<'_>) -> Value {
                     l
                 })
                 .collect();
+            // On the Go code (`--source`), the log line becomes a related location: code
+            // scanning shows results only on files of the repository.
+            if f.source.is_some() {
+                let mut l = location(&f.path, f.line, f.end_line);
+                l["id"] = json!(related.len());
+                l["message"] = json!({ "text": "the log line" });
+                related.push(l);
+            }
             json!({
                 "ruleId": f.code,
                 "ruleIndex": codes.iter().position(|c| *c == f.code).unwrap_or(0),
                 "level": level(f.severity),
                 "message": { "text": f.message },
-                "locations": [location(&f.path, f.line, f.end_line)],
+                "locations": [main_location(&f)],
                 "relatedLocations": related,
                 "occurrenceCount": f.count.max(1),
                 "partialFingerprints": { "batonLintFingerprint/v2": f.fingerprint },
@@ -136,7 +144,13 @@ pub fn sarif_document(s: &Summary<'_>) -> Value {
             })
         })
         .collect();
-    let mut paths: Vec<&str> = s.findings.iter().map(|f| f.path.as_str()).collect();
+    let mut paths: Vec<&str> = s
+        .findings
+        .iter()
+        .flat_map(|f| {
+            std::iter::once(f.path.as_str()).chain(f.source.as_ref().map(|x| x.path.as_str()))
+        })
+        .collect();
     paths.sort_unstable();
     paths.dedup();
     let artifacts: Vec<Value> = paths
@@ -188,5 +202,20 @@ impl Reporter for SarifReporter {
         serde_json::to_writer_pretty(&mut *out, &sarif_document(s))?;
         writeln!(out)?;
         out.flush()
+    }
+}
+
+/// A result's location: the Go code when `--source` placed it there, else the log line.
+fn main_location(f: &Finding) -> Value {
+    match &f.source {
+        Some(s) => {
+            let mut l = location(&s.path, s.line, s.line);
+            if !s.symbol.is_empty() {
+                l["logicalLocations"] =
+                    json!([{ "fullyQualifiedName": s.symbol, "kind": "function" }]);
+            }
+            l
+        }
+        None => location(&f.path, f.line, f.end_line),
     }
 }

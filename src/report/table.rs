@@ -52,10 +52,13 @@ impl TableReporter {
                     where_short(f)
                 )),
             ]);
-            let symptom = match super::also_seen_text(f) {
+            let mut symptom = match super::also_seen_text(f) {
                 Some(also) => format!("{}\n({also})", f.message),
                 None => f.message.clone(),
             };
+            if let Some(src) = &f.source {
+                symptom.push_str(&format!("\n→ {}", src.display()));
+            }
             t.add_row(vec![Cell::new("Symptom"), Cell::new(symptom)]);
             t.add_row(vec![Cell::new("Likely cause"), Cell::new(&r.cause)]);
             t.add_row(vec![Cell::new("Fix"), Cell::new(&r.fix)]);
@@ -234,10 +237,13 @@ impl Reporter for TableReporter {
                 fix,
             } in rows
             {
-                let symptom = match super::also_seen_text(&f) {
+                let mut symptom = match super::also_seen_text(&f) {
                     Some(also) => format!("{}\n({also})", f.message),
                     None => f.message.clone(),
                 };
+                if let Some(src) = &f.source {
+                    symptom.push_str(&format!("\n→ {}", src.display()));
+                }
                 t.add_row(vec![
                     Cell::new(f.severity.as_str()),
                     Cell::new(format!("{} {}", f.code, f.name)),

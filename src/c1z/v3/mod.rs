@@ -146,6 +146,38 @@ pub fn read(path: &Path, max_bytes: u64, limit: usize) -> Result<V3Read, super::
     })
 }
 
+/// The fuzz entry (`fuzz/fuzz_targets/c1z_v3.rs`): the first byte picks what the rest is — a
+/// whole `.c1z`, one sstable (every block and range deletion read), or a Pebble MANIFEST. Any
+/// result is fine but a panic, a hang or unbounded memory.
+pub fn fuzz_one(data: &[u8]) {
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
+    let Ok(dir) = tempfile::tempdir() else {
+        return;
+    };
+    let path = dir.path().join("f");
+    if std::fs::write(&path, rest).is_err() {
+        return;
+    }
+    match mode % 3 {
+        0 => {
+            let _ = read(&path, 16 << 20, 5);
+        }
+        1 => {
+            if let Ok(t) = sstable::Table::open(&path) {
+                let _ = t.range_dels();
+                for i in 0..t.blocks().min(10_000) {
+                    let _ = t.block_points(i);
+                }
+            }
+        }
+        _ => {
+            let _ = lsm::replay(&path);
+        }
+    }
+}
+
 #[cfg(test)]
 mod testwrite;
 
@@ -418,37 +450,5 @@ mod tests {
         // Over the cap.
         let e = read(&w::c1z(dir.path(), "cap.c1z", &files(false), 5), 100, 5).unwrap_err();
         assert!(e.to_string().contains("over the cap"), "{e}");
-    }
-}
-
-/// The fuzz entry (`fuzz/fuzz_targets/c1z_v3.rs`): the first byte picks what the rest is — a
-/// whole `.c1z`, one sstable (every block and range deletion read), or a Pebble MANIFEST. Any
-/// result is fine but a panic, a hang or unbounded memory.
-pub fn fuzz_one(data: &[u8]) {
-    let Some((&mode, rest)) = data.split_first() else {
-        return;
-    };
-    let Ok(dir) = tempfile::tempdir() else {
-        return;
-    };
-    let path = dir.path().join("f");
-    if std::fs::write(&path, rest).is_err() {
-        return;
-    }
-    match mode % 3 {
-        0 => {
-            let _ = read(&path, 16 << 20, 5);
-        }
-        1 => {
-            if let Ok(t) = sstable::Table::open(&path) {
-                let _ = t.range_dels();
-                for i in 0..t.blocks().min(10_000) {
-                    let _ = t.block_points(i);
-                }
-            }
-        }
-        _ => {
-            let _ = lsm::replay(&path);
-        }
     }
 }
