@@ -59,6 +59,16 @@ add "rg -c literals"       "rg -c '$LIT' $F"
 add "cat | wc -c"          "cat $F | wc -c"
 add "8 files -j1"          "$BL --isolated -q -j 1 $PARTS/*.log"
 add "8 files -j2"          "$BL --isolated -q -j 2 $PARTS/*.log"
+# The fair yardstick (../shared/perf-anchor): built from a copy, run on the same file, same rounds.
+ANCHOR=../shared/perf-anchor
+if [ -d "$ANCHOR" ]; then
+  if [ ! -x target/perf-anchor/target/release/pa ]; then
+    rm -rf target/perf-anchor && cp -r "$ANCHOR" target/perf-anchor && (cd target/perf-anchor && cargo build --release --quiet)
+  fi
+  add "anchor pa full-memo"  "target/perf-anchor/target/release/pa rules-full-memo sonic < $F"
+else
+  echo "no $ANCHOR beside the project: the anchor row is skipped"
+fi
 if [ "${BENCH_8G:-0}" = 1 ]; then
   add "baton-lint stdin 8x"  "for i in 1 2 3 4 5 6 7 8; do cat $F; done | $BL --isolated -q -j 2"
 fi
@@ -67,7 +77,7 @@ measure_all
 printf '\nbaton-lint %s, %s cores, %s\n' "$($BL --version | cut -d' ' -f2)" "$(nproc)" "$(uname -srm)"
 printf 'input: %s, %d bytes, %d lines (%.0f B/line)\n\n' "$F" "$BYTES" "$LINES" "$(awk "BEGIN{print $BYTES/$LINES}")"
 printf '%-24s %9s %10s %12s %10s\n' "run" "seconds" "MB/s" "lines/s" "peak RSS"
-for name in "baton-lint file -j1" "baton-lint file -j2" "baton-lint stdin" "jq select level" "rg -c literals" "cat | wc -c" "8 files -j1" "8 files -j2" "baton-lint stdin 8x"; do
+for name in "baton-lint file -j1" "baton-lint file -j2" "baton-lint stdin" "anchor pa full-memo" "jq select level" "rg -c literals" "cat | wc -c" "8 files -j1" "8 files -j2" "baton-lint stdin 8x"; do
   [ -n "${SECS[$name]:-}" ] || continue
   mult=1; [ "$name" = "baton-lint stdin 8x" ] && mult=8
   awk -v n="$name" -v s="${SECS[$name]}" -v b="$BYTES" -v l="$LINES" -v k="${KB[$name]}" -v m="$mult" \
@@ -76,3 +86,7 @@ done
 awk -v a="${SECS[baton-lint file -j1]}" -v j="${SECS[jq select level]}" -v s="${SECS[baton-lint stdin]}" -v c="${SECS[cat | wc -c]}" \
     -v p1="${SECS[8 files -j1]}" -v p2="${SECS[8 files -j2]}" 'BEGIN{
   printf "\nratios: file vs jq %.1fx (target >= 10x); stdin vs cat|wc %.0f%% (target >= 70%%); 8 files -j2 vs -j1 %.2fx (target >= 1.8x)\n", j/a, 100*c/s, p1/p2 }'
+if [ -n "${SECS[anchor pa full-memo]:-}" ]; then
+  awk -v a="${SECS[baton-lint file -j1]}" -v p="${SECS[anchor pa full-memo]}" \
+    'BEGIN{ printf "        file -j1 vs the fair anchor %.2fx (target >= 1.1x)\n", p/a }'
+fi

@@ -269,7 +269,16 @@ pub fn lookup<'e>(ev: &'e Event<'_>, name: &str) -> Option<Cow<'e, str>> {
     if let Some(v) = ev.get(name) {
         return Some(v.into_text());
     }
-    derive(ev, name).map(Cow::Owned)
+    derived(ev, name).map(Cow::Owned)
+}
+
+/// [`derive`], computed once per event: several rules and templates ask one line for the same
+/// status code, host or path template.
+pub fn derived(ev: &Event<'_>, name: &str) -> Option<String> {
+    // A name that is no derived value (a field the event lacks: most template placeholders on
+    // most lines) costs no error-text scan.
+    let known = DERIVED.iter().find(|d| **d == name)?;
+    ev.derived.get_or(known, || derive(ev, known))
 }
 
 /// Replaces path segments that look like ids (numbers, UUIDs, hex, emails, opaque tokens) with

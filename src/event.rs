@@ -330,6 +330,25 @@ pub struct Event<'a> {
     pub raw: Cow<'a, str>,
     /// Nested objects parsed for dotted lookups, so each is parsed once per event.
     pub nested: NestedCache,
+    /// Derived values computed for this event (`context::lookup`): several rules and templates
+    /// ask for the same status code, host or path template of one line.
+    pub derived: DerivedCache,
+}
+
+/// Derived values of one event, by name, computed once (a handful per event at most).
+#[derive(Clone, Debug, Default)]
+pub struct DerivedCache(std::cell::RefCell<Vec<(&'static str, Option<String>)>>);
+
+impl DerivedCache {
+    /// The value of `name`, computed by `f` the first time it is asked for.
+    pub fn get_or(&self, name: &'static str, f: impl FnOnce() -> Option<String>) -> Option<String> {
+        if let Some((_, v)) = self.0.borrow().iter().find(|(n, _)| *n == name) {
+            return v.clone();
+        }
+        let v = f();
+        self.0.borrow_mut().push((name, v.clone()));
+        v
+    }
 }
 
 /// Parsed nested field values of one event: (field index, parsed JSON).
@@ -351,6 +370,7 @@ impl<'a> Event<'a> {
             fields: Vec::new(),
             raw: Cow::Borrowed(line),
             nested: NestedCache::default(),
+            derived: DerivedCache::default(),
         }
     }
 

@@ -87,7 +87,10 @@ impl Prepared {
         self.fields.clear();
         self.hits.clear();
         let mut bits = Vec::new();
-        let mut scratch = String::new();
+        // One scratch per worker thread: its memos stay warm from chunk to chunk.
+        thread_local! {
+            static SCRATCH: std::cell::RefCell<crate::rules::Scratch> = std::cell::RefCell::default();
+        }
         for_each_line(chunk, |l| {
             let line = match &l.text {
                 Cow::Borrowed(s) if !l.lossy && memchr::memchr(0x1b, s.as_bytes()).is_none() => *s,
@@ -104,7 +107,8 @@ impl Prepared {
             let ev = event_of_record(rec, line, Span::default(), EventKind::Json);
             let hits = evaluate.then(|| {
                 let start = self.hits.len() as u32;
-                rules.evaluate(&ev, &mut bits, &mut scratch, &mut self.hits);
+                SCRATCH
+                    .with(|s| rules.evaluate(&ev, &mut bits, &mut s.borrow_mut(), &mut self.hits));
                 (start, self.hits.len() as u32)
             });
             let start = self.fields.len() as u32;

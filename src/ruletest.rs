@@ -82,7 +82,7 @@ pub fn unknown_placeholders(rule: &Rule) -> Vec<String> {
         if let crate::rules::condition::Cond::Field { fields, pred } = c {
             known.extend(fields.iter().cloned());
             if let crate::rules::condition::Pred::Regex(re, _) = pred {
-                known.extend(re.capture_names().flatten().map(String::from));
+                known.extend(re.get().capture_names().flatten().map(String::from));
             }
         }
     });

@@ -141,7 +141,7 @@ pub struct Engine<'r> {
     group_counts: Vec<usize>,
     states: Vec<State>,
     hits: Vec<bool>,
-    scratch: String,
+    scratch: crate::rules::Scratch,
     passed: Vec<SlotHit>,
     key_buf: String,
     scope_buf: String,
@@ -202,7 +202,7 @@ impl<'r> Engine<'r> {
             group_counts: vec![0; rules.rules.len()],
             states,
             hits: Vec::with_capacity(rules.slot_count()),
-            scratch: String::new(),
+            scratch: crate::rules::Scratch::default(),
             passed: Vec::new(),
             key_buf: String::new(),
             scope_buf: String::new(),
@@ -377,7 +377,7 @@ impl<'r> Engine<'r> {
         // A finding's first occurrences give its chains; later ones repeat them.
         if self.findings[idx].chains.len() < crate::finding::MAX_CHAINS {
             let phrase = context::chain_phrase(ev);
-            let host = phrase.as_ref().and_then(|_| context::derive(ev, "host"));
+            let host = phrase.as_ref().and_then(|_| context::derived(ev, "host"));
             self.findings[idx].add_chain(ev.span.first_line, phrase.as_deref(), host.as_deref());
         }
         if let Some(o) = &self.rules.rules[ri].outcome {
@@ -796,7 +796,7 @@ impl<'r> Engine<'r> {
         f.add_evidence(ev.span.first_line, &ev.raw);
         for k in CONTEXT_KEYS {
             if !f.context.contains_key(k) {
-                if let Some(v) = context::derive(ev, k) {
+                if let Some(v) = context::derived(ev, k) {
                     let v = ValueRedactor::new(&ev.raw).value(k, &v);
                     f.context.insert(k.to_string(), v);
                 }
@@ -818,7 +818,7 @@ impl<'r> Engine<'r> {
         }
         let mut ctx = IndexMap::new();
         for k in CONTEXT_KEYS {
-            if let Some(v) = context::derive(ev, k) {
+            if let Some(v) = context::derived(ev, k) {
                 ctx.insert(k.to_string(), clean.value(k, &v));
             }
         }

@@ -220,6 +220,7 @@ impl Parser {
                 fields: Vec::new(),
                 raw: Cow::Borrowed(line.text),
                 nested: Default::default(),
+                derived: Default::default(),
             };
             if let Some(rec) = c.fields.and_then(|f| json::parse_record(f, false)) {
                 ev.error = rec.error;
@@ -479,6 +480,7 @@ pub fn event_of_record<'a>(
         fields: rec.fields,
         raw: Cow::Borrowed(raw),
         nested: Default::default(),
+        derived: Default::default(),
     }
 }
 

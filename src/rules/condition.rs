@@ -25,13 +25,65 @@ pub enum Cond {
 pub enum Pred {
     Contains(Vec<String>),
     /// The regex, and whether it has named groups (else `is_match` suffices).
-    Regex(Regex, bool),
+    Regex(LazyRegex, bool),
     /// A regex without named groups that stands for a set of literal strings.
     Literals(LitMatch),
     EqualsText(String),
     EqualsNum(f64),
     Exists(bool),
     Cmp(CmpOp, f64),
+}
+
+/// A regex compiled on first use: most rules never meet a line their regex must run on, and
+/// compiling every built-in pattern was most of the start-up time. The pattern's syntax was
+/// checked when the rule loaded; rules from user files are compiled then too, so a pattern over
+/// the size limits is an error naming the file.
+#[derive(Debug, Clone)]
+pub struct LazyRegex {
+    pattern: String,
+    re: std::sync::OnceLock<Regex>,
+}
+
+/// Regex limits: compiled size and lazy-DFA cache (user rules are bounded by them).
+pub const REGEX_SIZE_LIMIT: usize = 1 << 20;
+pub const REGEX_DFA_LIMIT: usize = 2 << 20;
+
+impl LazyRegex {
+    /// Compiles `pattern` with the limits.
+    pub fn build(pattern: &str) -> Result<Regex, regex::Error> {
+        regex::RegexBuilder::new(pattern)
+            .size_limit(REGEX_SIZE_LIMIT)
+            .dfa_size_limit(REGEX_DFA_LIMIT)
+            .build()
+    }
+
+    /// Already compiled.
+    pub fn compiled(re: Regex) -> LazyRegex {
+        let cell = std::sync::OnceLock::new();
+        let pattern = re.as_str().to_string();
+        let _ = cell.set(re);
+        LazyRegex { pattern, re: cell }
+    }
+
+    /// Compiled when first used.
+    pub fn lazy(pattern: &str) -> LazyRegex {
+        LazyRegex {
+            pattern: pattern.to_string(),
+            re: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The compiled regex. A pattern the syntax check passed but the compiler refuses (over a
+    /// limit) matches nothing rather than panic.
+    pub fn get(&self) -> &Regex {
+        self.re.get_or_init(|| {
+            Self::build(&self.pattern).unwrap_or_else(|_| Regex::new(r"[^\s\S]").expect("valid"))
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.pattern
+    }
 }
 
 /// A numeric comparison.
@@ -377,12 +429,13 @@ fn eval_field(ev: &Event<'_>, field: &str, pred: &Pred, caps: &mut Captures) -> 
             value_text(ev, field).is_some_and(|v| lits.iter().any(|l| v.contains(l.as_str())))
         }
         Pred::EqualsText(s) => value_text(ev, field).is_some_and(|v| v == s.as_str()),
-        Pred::Regex(re, false) => value_text(ev, field).is_some_and(|v| re.is_match(&v)),
+        Pred::Regex(re, false) => value_text(ev, field).is_some_and(|v| re.get().is_match(&v)),
         Pred::Literals(lm) => value_text(ev, field).is_some_and(|v| lm.matches(&v)),
         Pred::Regex(re, true) => {
             let Some(v) = value_text(ev, field) else {
                 return false;
             };
+            let re = re.get();
             // The capture engines are slower: most texts do not match, find that out first.
             if !re.is_match(&v) {
                 return false;
@@ -411,7 +464,7 @@ fn num(ev: &Event<'_>, field: &str) -> Option<f64> {
     if let Some(v) = ev.get(field) {
         return v.as_f64();
     }
-    context::derive(ev, field).and_then(|s| crate::event::parse_number_or_duration(&s))
+    context::derived(ev, field).and_then(|s| crate::event::parse_number_or_duration(&s))
 }
 
 #[cfg(test)]
@@ -434,9 +487,8 @@ mod tests {
         );
         assert_eq!(regex_literals(r"\d+ requests"), None);
         assert_eq!(regex_literals("a|bc"), None);
-        let f = |field: &str, re: &str| {
-            field_literals(field, &Pred::Regex(regex::Regex::new(re).unwrap(), false))
-        };
+        let f =
+            |field: &str, re: &str| field_literals(field, &Pred::Regex(LazyRegex::lazy(re), false));
         assert!(
             f("http.query", r#""(password|token)""#).is_none(),
             "a quote may be escaped in a field's raw JSON"

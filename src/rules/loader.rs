@@ -5,10 +5,9 @@ use std::fmt;
 use std::ops::Range;
 use std::path::Path;
 
-use regex::RegexBuilder;
 use toml::Spanned;
 
-use super::condition::{CmpOp, Cond, LitMatch, Pred};
+use super::condition::{CmpOp, Cond, LazyRegex, LitMatch, Pred};
 use super::spec::{CondSpec, RuleSpec, WindowSpec};
 use super::template::Template;
 use super::{Docs, Rule, Severity, Window, WindowKind};
@@ -19,9 +18,6 @@ mod builtin {
     include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
 }
 
-/// Regex limits for user rules: compiled size and lazy-DFA cache.
-const REGEX_SIZE_LIMIT: usize = 1 << 20;
-const REGEX_DFA_LIMIT: usize = 2 << 20;
 /// Most bytes one pattern (a regex, or a field test's `contains` strings) may have.
 pub const MAX_PATTERN_BYTES: usize = 64 << 10;
 
@@ -52,6 +48,8 @@ struct Ctx<'a> {
     file: &'a str,
     src: &'a str,
     rule: String,
+    /// Compile regexes now (user files) rather than on first use (the built-in rules).
+    eager: bool,
 }
 
 impl Ctx<'_> {
@@ -92,10 +90,15 @@ fn sniff_code(src: &str) -> String {
 
 /// Parses and compiles one rule file's text.
 pub fn load_str(file: &str, src: &str) -> Result<Rule, RuleError> {
+    load_with(file, src, true)
+}
+
+fn load_with(file: &str, src: &str, eager: bool) -> Result<Rule, RuleError> {
     let mut cx = Ctx {
         file,
         src,
         rule: sniff_code(src),
+        eager,
     };
     let spec: RuleSpec = toml::from_str(src).map_err(|e| {
         let msg = e.message().to_string();
@@ -109,7 +112,7 @@ pub fn load_str(file: &str, src: &str) -> Result<Rule, RuleError> {
 pub fn load_builtin() -> Result<Vec<Rule>, RuleError> {
     builtin::BUILTIN
         .iter()
-        .map(|(path, src)| load_str(path, src))
+        .map(|(path, src)| load_with(path, src, false))
         .collect()
 }
 
@@ -532,25 +535,41 @@ fn leaf(
                 ),
             ));
         }
-        let re = RegexBuilder::new(r.get_ref())
-            .size_limit(REGEX_SIZE_LIMIT)
-            .dfa_size_limit(REGEX_DFA_LIMIT)
-            .build()
-            .map_err(|e| {
-                let first = e
-                    .to_string()
-                    .lines()
-                    .last()
-                    .unwrap_or("invalid regex")
-                    .trim()
-                    .to_string();
-                cx.err(Some(r.span()), format!("invalid regex: {first}"))
-            })?;
-        let named = re.capture_names().flatten().next().is_some();
-        match LitMatch::of(re.as_str()).filter(|_| !named) {
-            // A set of plain strings needs no regex engine (most `msg` patterns are).
+        // A pattern that is a set of plain strings (most `msg` patterns are) needs no regex
+        // engine: asked of the syntax tree first, so it is never compiled (compiling every
+        // pattern was most of the start-up time).
+        let plain = regex_syntax::Parser::new()
+            .parse(r.get_ref())
+            .is_ok_and(|h| h.properties().explicit_captures_len() == 0);
+        match plain.then(|| LitMatch::of(r.get_ref())).flatten() {
             Some(lm) => Pred::Literals(lm),
-            None => Pred::Regex(re, named),
+            None => {
+                let pattern = r.get_ref();
+                let invalid = |e: String| {
+                    let first = e
+                        .lines()
+                        .last()
+                        .unwrap_or("invalid regex")
+                        .trim()
+                        .to_string();
+                    cx.err(Some(r.span()), format!("invalid regex: {first}"))
+                };
+                // Built-in rules compile their regexes on first use (start-up time: most never
+                // run on a given log); a user's rule file is compiled now, so every error,
+                // a size limit's too, names its file and line.
+                let re = if cx.eager {
+                    LazyRegex::compiled(
+                        LazyRegex::build(pattern).map_err(|e| invalid(e.to_string()))?,
+                    )
+                } else {
+                    regex_syntax::Parser::new()
+                        .parse(pattern)
+                        .map_err(|e| invalid(e.to_string()))?;
+                    LazyRegex::lazy(pattern)
+                };
+                let named = pattern.contains("(?P<") || pattern.contains("(?<");
+                Pred::Regex(re, named)
+            }
         }
     } else if let Some(v) = &s.equals {
         match v {

@@ -174,15 +174,20 @@ struct Scanner {
 }
 
 impl Scanner {
-    fn build(pats: Vec<(String, usize)>, ci: bool) -> Option<Scanner> {
+    fn build(pats: Vec<(String, usize)>, ci: bool, memoised: bool) -> Option<Scanner> {
         if pats.is_empty() {
             return None;
         }
-        // A DFA: the fastest over the short texts (msg, error) most events have. With the vendor
-        // vocabulary the error scanner's costs ~50 M instructions to build (about 15 ms), paid
-        // back within ~10 MB of log against the contiguous NFA (measured with callgrind).
+        // The raw-line scanners run on every line: a DFA, the fastest. The msg and error
+        // scanners run only on memo misses, so the contiguous NFA does: a DFA of the vendor
+        // vocabulary cost ~50 M instructions (about 15 ms) to build at every start.
+        let kind = if memoised {
+            aho_corasick::AhoCorasickKind::ContiguousNFA
+        } else {
+            aho_corasick::AhoCorasickKind::DFA
+        };
         let ac = AhoCorasickBuilder::new()
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .kind(Some(kind))
             .ascii_case_insensitive(ci)
             .match_kind(MatchKind::LeftmostLongest)
             .build(pats.iter().map(|(t, _)| t))
@@ -215,23 +220,82 @@ impl Scanner {
         })
     }
 
-    /// Marks the slot of every literal occurring in `text`. Each search restarts one byte after
-    /// the previous match's start, so every start position is visited (and the prefix table
-    /// covers shorter literals at the same position); unlike an overlapping scan this lets
-    /// aho-corasick use its fast prefilters.
-    fn scan(&self, text: &str, hits: &mut [bool]) {
+    /// The slots of the literals occurring in `text`, through `memo` when the text is short
+    /// enough to repeat (messages and most error texts do, thousands of times a log).
+    fn scan_memo(&self, text: &str, hits: &mut [bool], memo: &mut Memo) {
+        if text.len() > MEMO_TEXT_BYTES {
+            return self.scan(text, hits);
+        }
+        if let Some(slots) = memo.map.get(text) {
+            for &s in slots.iter() {
+                hits[s as usize] = true;
+            }
+            return;
+        }
+        let mut slots = Vec::new();
+        self.each_slot(text, |s| slots.push(s as u32));
+        for &s in &slots {
+            hits[s as usize] = true;
+        }
+        memo.insert(text, slots.into_boxed_slice());
+    }
+
+    fn each_slot(&self, text: &str, mut f: impl FnMut(usize)) {
         let mut pos = 0;
         while pos < text.len() {
             let input = aho_corasick::Input::new(text).span(pos..text.len());
             let Some(m) = self.ac.find(input) else { break };
             let p = m.pattern().as_usize();
-            hits[self.slot[p]] = true;
+            f(self.slot[p]);
             for &q in &self.prefixes[p] {
-                hits[self.slot[q]] = true;
+                f(self.slot[q]);
             }
             pos = m.start() + 1;
         }
     }
+
+    /// Marks the slot of every literal occurring in `text`. Each search restarts one byte after
+    /// the previous match's start, so every start position is visited (and the prefix table
+    /// covers shorter literals at the same position); unlike an overlapping scan this lets
+    /// aho-corasick use its fast prefilters.
+    fn scan(&self, text: &str, hits: &mut [bool]) {
+        self.each_slot(text, |s| hits[s] = true);
+    }
+}
+
+/// Texts longer than this are scanned every time (a long error rarely repeats byte for byte).
+const MEMO_TEXT_BYTES: usize = 512;
+/// A memo holds at most this many texts, and this many bytes of them; then it starts over.
+const MEMO_ENTRIES: usize = 4096;
+const MEMO_BYTES: usize = 1 << 20;
+
+/// The prefilter's results per distinct text.
+#[derive(Default)]
+struct Memo {
+    map: std::collections::HashMap<Box<str>, Box<[u32]>, foldhash::fast::FixedState>,
+    bytes: usize,
+}
+
+impl Memo {
+    fn insert(&mut self, text: &str, slots: Box<[u32]>) {
+        if self.map.len() >= MEMO_ENTRIES || self.bytes + text.len() > MEMO_BYTES {
+            self.map.clear();
+            self.bytes = 0;
+        }
+        self.bytes += text.len() + 4 * slots.len();
+        self.map.insert(text.into(), slots);
+    }
+}
+
+/// What evaluating events reuses from one to the next, kept by the caller (one per thread):
+/// the lowercase copy of the line, and the memos of the msg and error scans.
+#[derive(Default)]
+pub struct Scratch {
+    /// The rule set the memos belong to (their slots are its slots).
+    owner: u64,
+    lower: String,
+    msg: Memo,
+    error: Memo,
 }
 
 /// The active rules, in code order, with their prefilter.
@@ -247,7 +311,11 @@ pub struct RuleSet {
     error: Option<Scanner>,
     raw: Option<Scanner>,
     raw_ci: Option<Scanner>,
+    /// Unique per set: a scratch's memos are valid for one set only.
+    id: u64,
 }
+
+static RULE_SETS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 impl RuleSet {
     /// Builds the set and its prefilter. Rules are sorted by code.
@@ -295,13 +363,14 @@ impl RuleSet {
             }
         }
         RuleSet {
+            id: RULE_SETS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             rules,
             slots,
             always,
             // msg and error are short: ignoring case there costs little and keeps it simple.
-            msg: Scanner::build(msg, true),
-            error: Scanner::build(error, true),
-            raw: Scanner::build(raw, false),
+            msg: Scanner::build(msg, true, true),
+            error: Scanner::build(error, true, true),
+            raw: Scanner::build(raw, false, false),
             // Case-insensitive literals are searched, lowercased, in a lowercased copy of the
             // line: the same result, but the search can use aho-corasick's fast prefilters.
             raw_ci: Scanner::build(
@@ -309,6 +378,7 @@ impl RuleSet {
                     .into_iter()
                     .map(|(t, s)| (t.to_ascii_lowercase(), s))
                     .collect(),
+                false,
                 false,
             ),
         }
@@ -324,25 +394,31 @@ impl RuleSet {
         &self.slots
     }
 
-    /// Marks in `hits` the slots that may match `ev` (always-slots included). `scratch` is a
-    /// reusable buffer.
+    /// Marks in `hits` the slots that may match `ev` (always-slots included). `scratch` is the
+    /// caller's reusable state (one per thread).
     pub fn prefilter(
         &self,
         ev: &crate::event::Event<'_>,
         hits: &mut Vec<bool>,
-        scratch: &mut String,
+        scratch: &mut Scratch,
     ) {
         hits.clear();
         hits.extend_from_slice(&self.always);
+        if scratch.owner != self.id {
+            *scratch = Scratch {
+                owner: self.id,
+                ..Scratch::default()
+            };
+        }
         if let Some(s) = &self.msg {
-            s.scan(&ev.msg, hits);
+            s.scan_memo(&ev.msg, hits, &mut scratch.msg);
         }
         if let Some(s) = &self.error {
             // The error text of a plain text line is the line itself (`context::error_text`).
             match (&ev.error, ev.kind) {
-                (Some(e), _) => s.scan(e, hits),
+                (Some(e), _) => s.scan_memo(e, hits, &mut scratch.error),
                 (None, crate::event::EventKind::Text | crate::event::EventKind::Panic) => {
-                    s.scan(&ev.msg, hits)
+                    s.scan_memo(&ev.msg, hits, &mut scratch.error)
                 }
                 (None, _) => {}
             }
@@ -351,10 +427,11 @@ impl RuleSet {
             s.scan(&ev.raw, hits);
         }
         if let Some(s) = &self.raw_ci {
-            scratch.clear();
-            scratch.push_str(&ev.raw);
-            scratch.make_ascii_lowercase();
-            s.scan(scratch, hits);
+            let lower = &mut scratch.lower;
+            lower.clear();
+            lower.push_str(&ev.raw);
+            lower.make_ascii_lowercase();
+            s.scan(lower, hits);
         }
     }
 
@@ -365,7 +442,7 @@ impl RuleSet {
         &self,
         ev: &crate::event::Event<'_>,
         hits: &mut Vec<bool>,
-        scratch: &mut String,
+        scratch: &mut Scratch,
         out: &mut Vec<SlotHit>,
     ) {
         self.prefilter(ev, hits, scratch);
@@ -407,21 +484,58 @@ mod tests {
     use super::*;
 
     fn hits(pats: &[&str], ci: bool, text: &str) -> Vec<usize> {
-        let sc = Scanner::build(
-            pats.iter()
-                .enumerate()
-                .map(|(i, p)| (p.to_string(), i))
-                .collect(),
-            ci,
-        )
-        .unwrap();
+        let build = |memoised| {
+            Scanner::build(
+                pats.iter()
+                    .enumerate()
+                    .map(|(i, p)| (p.to_string(), i))
+                    .collect(),
+                ci,
+                memoised,
+            )
+            .unwrap()
+        };
         let mut h = vec![false; pats.len()];
-        sc.scan(text, &mut h);
+        build(false).scan(text, &mut h);
+        // The NFA with its memo finds the same, the first time and from the memo.
+        let nfa = build(true);
+        let mut memo = Memo::default();
+        for _ in 0..2 {
+            let mut m = vec![false; pats.len()];
+            nfa.scan_memo(text, &mut m, &mut memo);
+            assert_eq!(m, h, "{text}");
+        }
         h.iter()
             .enumerate()
             .filter(|(_, b)| **b)
             .map(|(i, _)| i)
             .collect()
+    }
+
+    #[test]
+    fn a_scratch_serves_one_rule_set_at_a_time() {
+        let mut scratch = Scratch::default();
+        let a = RuleSet::new(load_builtin().unwrap());
+        let b = RuleSet::new(
+            load_builtin()
+                .unwrap()
+                .into_iter()
+                .filter(|r| r.code == "BL201")
+                .collect(),
+        );
+        let ev = crate::event::Event::text(
+            "listing users failed: 401 Unauthorized",
+            crate::event::Span::default(),
+        );
+        let mut ha = Vec::new();
+        a.prefilter(&ev, &mut ha, &mut scratch);
+        let mut hb = Vec::new();
+        // The memo of `a` must not answer for `b`, whose slots are others.
+        b.prefilter(&ev, &mut hb, &mut scratch);
+        assert_eq!(hb.len(), b.slot_count());
+        let mut fresh = Vec::new();
+        b.prefilter(&ev, &mut fresh, &mut Scratch::default());
+        assert_eq!(hb, fresh);
     }
 
     #[test]
