@@ -143,10 +143,17 @@ impl Cond {
     /// condition matches, each with the text it occurs in; `None` when no such set is known.
     pub fn required_literals(&self) -> Option<Vec<Lit>> {
         match self {
+            // The most selective part: literals in the message first (its scan is memoised
+            // per distinct message, so nearly free; a raw-line literal is searched on every
+            // line), then the longest shortest literal.
             Cond::All(cs) => cs
                 .iter()
                 .filter_map(Cond::required_literals)
-                .max_by_key(|lits| lits.iter().map(|l| l.text.len()).min().unwrap_or(0)),
+                .max_by_key(|lits| {
+                    let shortest = lits.iter().map(|l| l.text.len()).min().unwrap_or(0);
+                    let in_msg = lits.iter().all(|l| l.place == Place::Msg) && shortest >= 4;
+                    (in_msg, shortest)
+                }),
             Cond::Any(cs) => {
                 let mut out = Vec::new();
                 for c in cs {
