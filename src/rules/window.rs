@@ -335,7 +335,10 @@ impl AbsenceState {
     pub fn expect(&mut self, key: &str) {
         self.waiting.pop(key);
         if let Some(s) = &mut self.satisfied {
-            s.put(key.to_string(), ());
+            // Most expected events repeat a key already satisfied: no new allocation then.
+            if s.get(key).is_none() {
+                s.put(key.to_string(), ());
+            }
         }
     }
 
