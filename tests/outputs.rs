@@ -2,6 +2,8 @@
 //! lines and renamed files, baselines, streamed messages that claim no final count, SARIF
 //! URIs, the VS Code problem matcher against real output, and a live `full` report.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -10,20 +12,7 @@ use std::time::Duration;
 const BIN: &str = env!("CARGO_BIN_EXE_baton-lint");
 const DEMO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/corpus/demo/failing-sync.log");
 
-fn bl_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(BIN)
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use common::bl_in;
 
 fn fingerprints(dir: &Path, file: &str) -> Vec<(String, String)> {
     let (_, out, err) = bl_in(dir, &["--isolated", "--format", "json", file]);

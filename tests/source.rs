@@ -3,10 +3,11 @@
 //! and a helper; the guide's `User` vs `user` bug; a `List` that returns the request's token),
 //! and logs built from the SDK's real strings are mapped onto it in concise, github and SARIF.
 
-use std::path::Path;
-use std::process::{Command, Stdio};
+mod common;
 
-const BIN: &str = env!("CARGO_BIN_EXE_baton-lint");
+use std::path::Path;
+
+use common::bl_in as bl;
 
 const GO_MOD: &str = "module github.com/acme/baton-acme\n\ngo 1.23\n\nrequire github.com/conductorone/baton-sdk v0.25.0\n";
 
@@ -207,21 +208,6 @@ const LOG: &str = r#"{"level":"info","ts":1755896663.409112,"caller":"sync/synce
 {"level":"error","ts":1755896664.409112,"caller":"connectorbuilder/resource_provisioner.go:77","msg":"error: resource type does not have provisioner configured","grpc.start_time":"2025-08-22T14:09:20-07:00","grpc.service":"c1.connector.v2.GrantManagerService","grpc.method":"Grant","resource_type":"team"}
 {"level":"error","ts":1755896665.1,"caller":"connector/repos.go:25","msg":"failed to list repositories","error":"GET https://api.github.com/orgs/acme/repos: 403 Resource not accessible by integration []"}
 "#;
-
-fn bl(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(BIN)
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 fn setup() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

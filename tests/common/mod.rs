@@ -27,3 +27,19 @@ pub fn describe(findings: &[Finding]) -> String {
     }
     out
 }
+
+/// Runs the built binary in `dir` (no colour, stdin closed): (exit code, stdout, stderr).
+pub fn bl_in(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_baton-lint"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

@@ -365,16 +365,18 @@ pub fn sync_run(id: &str) -> Vec<u8> {
     SyncRunRecord {
         sync_id: id.into(),
         sync_type: 1,
-        started_at: Some(Timestamp {
-            seconds: 1_700_000_000,
-            nanos: 0,
-        }),
-        ended_at: Some(Timestamp {
-            seconds: 1_700_000_100,
-            nanos: 0,
-        }),
+        started_at: Some(at(0)),
+        ended_at: Some(at(100)),
     }
     .encode_to_vec()
+}
+
+/// The test sync's times: seconds after 2023-11-14T22:13:20Z.
+fn at(secs: i64) -> Timestamp {
+    Timestamp {
+        seconds: 1_700_000_000 + secs,
+        nanos: 0,
+    }
 }
 
 /// Writes a `.c1z` of `files` (name, bytes) with payload `encoding` into `dir`.
@@ -386,14 +388,8 @@ pub fn c1z(dir: &Path, name: &str, files: &[(String, Vec<u8>)], encoding: i32) -
         sync_runs: vec![SyncRunSummary {
             sync_id: "2TestSync".into(),
             sync_type: 1,
-            started_at: Some(Timestamp {
-                seconds: 1_700_000_000,
-                nanos: 0,
-            }),
-            ended_at: Some(Timestamp {
-                seconds: 1_700_000_100,
-                nanos: 0,
-            }),
+            started_at: Some(at(0)),
+            ended_at: Some(at(100)),
             parent_sync_id: String::new(),
             stats: None,
         }],
