@@ -50,6 +50,11 @@ fn text<'a>(n: Node<'_>, src: &'a [u8]) -> &'a str {
     n.utf8_text(src).unwrap_or("")
 }
 
+/// The text of `n`'s child `field`, or "" when it has none.
+fn child_text<'a>(n: Node<'_>, field: &str, src: &'a [u8]) -> &'a str {
+    n.child_by_field_name(field).map_or("", |c| text(c, src))
+}
+
 fn line(n: Node<'_>) -> u64 {
     n.start_position().row as u64 + 1
 }
@@ -103,14 +108,8 @@ fn expr(n: Node<'_>, src: &[u8], depth: u32) -> Expr {
         "interpreted_string_literal" | "raw_string_literal" => Expr::Str(unquote(text(n, src))),
         "identifier" => Expr::Ident(text(n, src).to_string()),
         "selector_expression" => {
-            let op = n
-                .child_by_field_name("operand")
-                .map(|o| text(o, src))
-                .unwrap_or("");
-            let f = n
-                .child_by_field_name("field")
-                .map(|o| text(o, src))
-                .unwrap_or("");
+            let op = child_text(n, "operand", src);
+            let f = child_text(n, "field", src);
             Expr::Selector(op.to_string(), f.to_string())
         }
         "unary_expression" | "parenthesized_expression" | "literal_element" => n
@@ -132,10 +131,7 @@ fn expr(n: Node<'_>, src: &[u8], depth: u32) -> Expr {
             Expr::Lit(ty, fields)
         }
         "call_expression" => {
-            let f = n
-                .child_by_field_name("function")
-                .map(|f| text(f, src))
-                .unwrap_or("");
+            let f = child_text(n, "function", src);
             let args = n
                 .child_by_field_name("arguments")
                 .map(|a| {
@@ -258,10 +254,7 @@ pub fn read(src: &[u8]) -> Option<FileFacts> {
                     .and_then(|d| d.child_by_field_name("type"))
                     .map(|t| type_name(t, src))
                     .unwrap_or_default();
-                let name = n
-                    .child_by_field_name("name")
-                    .map(|x| text(x, src))
-                    .unwrap_or("");
+                let name = child_text(n, "name", src);
                 let body = n.child_by_field_name("body");
                 f.methods.push(Method {
                     recv,
@@ -273,10 +266,7 @@ pub fn read(src: &[u8]) -> Option<FileFacts> {
                 });
             }
             "function_declaration" => {
-                let name = n
-                    .child_by_field_name("name")
-                    .map(|x| text(x, src))
-                    .unwrap_or("");
+                let name = child_text(n, "name", src);
                 if let Some(r) = n.child_by_field_name("body").and_then(first_return) {
                     f.funcs.push((name.to_string(), expr(r, src, 0)));
                 }
