@@ -7,8 +7,9 @@ use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 
 use crate::cli::{FailOn, RuleOptions};
+use crate::rules::loader::{check_unique, load_builtin_for_lint};
 use crate::rules::select::{Selection, selector_known};
-use crate::rules::{Rule, RuleSet, Severity, load_builtin, load_dir, loader::check_unique};
+use crate::rules::{Rule, RuleSet, Severity, load_dir};
 
 /// The configuration file name looked for from the working directory upwards.
 pub const CONFIG_FILE: &str = "baton-lint.toml";
@@ -74,7 +75,7 @@ fn read_config(path: &Path) -> Result<FileConfig> {
 
 /// Loads built-in and user rules (no selection applied).
 pub fn load_all_rules(dirs: &[PathBuf]) -> Result<Vec<Rule>> {
-    let mut rules = load_builtin()?;
+    let mut rules = load_builtin_for_lint()?;
     for d in dirs {
         rules.extend(load_dir(d)?);
     }

@@ -28,13 +28,24 @@ enum Rep {
 }
 
 struct Pattern {
-    re: Regex,
+    src: &'static str,
+    /// Compiled the first time the set says it matched: most text holds no secret, and
+    /// compiling all of them was a fifth of a short run's start-up.
+    re: std::sync::OnceLock<Regex>,
     rep: Rep,
 }
 
+impl Pattern {
+    fn re(&self) -> &Regex {
+        self.re
+            .get_or_init(|| Regex::new(self.src).expect("static regex"))
+    }
+}
+
 static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
-    let p = |re: &str, rep: Rep| Pattern {
-        re: Regex::new(re).expect("static regex"),
+    let p = |src: &'static str, rep: Rep| Pattern {
+        src,
+        re: std::sync::OnceLock::new(),
         rep,
     };
     vec![
@@ -101,9 +112,8 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
     ]
 });
 
-static ANY: LazyLock<RegexSet> = LazyLock::new(|| {
-    RegexSet::new(PATTERNS.iter().map(|p| p.re.as_str())).expect("static regex set")
-});
+static ANY: LazyLock<RegexSet> =
+    LazyLock::new(|| RegexSet::new(PATTERNS.iter().map(|p| p.src)).expect("static regex set"));
 
 /// `text` with every secret the text patterns know replaced by `REDACTED`; borrowed when
 /// nothing was found. Idempotent: redacting the output again changes nothing.
@@ -150,7 +160,7 @@ fn redact_pass(text: &str) -> Cow<'_, str> {
 fn apply<'t>(p: &Pattern, text: &'t str) -> Cow<'t, str> {
     if !matches!(p.rep, Rep::Keyed) {
         let mut changed = false;
-        let out = p.re.replace_all(text, |c: &Captures<'_>| {
+        let out = p.re().replace_all(text, |c: &Captures<'_>| {
             let whole = c.get(0).map_or("", |m| m.as_str());
             let r = rewrite(p, c, text);
             changed |= r != whole;
@@ -164,7 +174,7 @@ fn apply<'t>(p: &Pattern, text: &'t str) -> Cow<'t, str> {
     let mut last = 0;
     let mut at = 0;
     while at <= text.len() {
-        let Some(c) = p.re.captures_at(text, at) else {
+        let Some(c) = p.re().captures_at(text, at) else {
             break;
         };
         let whole = c.get(0).expect("group 0");

@@ -42,6 +42,8 @@ pub enum Pred {
 pub struct LazyRegex {
     pattern: String,
     re: std::sync::OnceLock<Regex>,
+    /// The prefix literals for the prefilter ([`regex_literals`]), worked out once.
+    literals: std::sync::OnceLock<Option<(Vec<String>, bool)>>,
 }
 
 /// Regex limits: compiled size and lazy-DFA cache (user rules are bounded by them).
@@ -62,7 +64,11 @@ impl LazyRegex {
         let cell = std::sync::OnceLock::new();
         let pattern = re.as_str().to_string();
         let _ = cell.set(re);
-        LazyRegex { pattern, re: cell }
+        LazyRegex {
+            pattern,
+            re: cell,
+            literals: std::sync::OnceLock::new(),
+        }
     }
 
     /// Compiled when first used.
@@ -70,7 +76,27 @@ impl LazyRegex {
         LazyRegex {
             pattern: pattern.to_string(),
             re: std::sync::OnceLock::new(),
+            literals: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Compiled when first used, with the syntax tree the loader already parsed: the prefix
+    /// literals come from it instead of a second parse (each parse of a Unicode pattern costs).
+    pub fn lazy_parsed(pattern: &str, hir: &regex_syntax::hir::Hir) -> LazyRegex {
+        let re = LazyRegex::lazy(pattern);
+        // A leading (?i) is searched ignoring case: its literals come from the pattern without
+        // it, parsed when the prefilter asks.
+        if !pattern.starts_with("(?i)") {
+            let _ = re.literals.set(hir_literals(hir).map(|l| (l, false)));
+        }
+        re
+    }
+
+    /// The prefix literals every match starts with, and whether they ignore case.
+    pub fn literals(&self) -> Option<&(Vec<String>, bool)> {
+        self.literals
+            .get_or_init(|| regex_literals(&self.pattern))
+            .as_ref()
     }
 
     /// The compiled regex. A pattern the syntax check passed but the compiler refuses (over a
@@ -274,7 +300,7 @@ fn field_literals(field: &str, pred: &Pred) -> Option<Vec<Lit>> {
         Pred::Exists(true) | Pred::Cmp(..) | Pred::EqualsNum(_) => return key_literal(field),
         Pred::Contains(lits) => (lits.clone(), false),
         Pred::EqualsText(s) => (vec![s.clone()], false),
-        Pred::Regex(re, _) => regex_literals(re.as_str())?,
+        Pred::Regex(re, _) => re.literals()?.clone(),
         Pred::Literals(lm) => (lm.set.clone(), false),
         _ => return None,
     };
@@ -311,16 +337,22 @@ fn literal_ok(l: &str) -> bool {
 /// Prefix literals every match of the regex starts with (regex-syntax's extractor), and whether
 /// the regex is case-insensitive.
 fn regex_literals(pattern: &str) -> Option<(Vec<String>, bool)> {
-    use regex_syntax::hir::literal::{ExtractKind, Extractor};
     // A leading (?i) is dropped: those literals are then searched ignoring case.
     let (pat, ci) = match pattern.strip_prefix("(?i)") {
         Some(p) => (p, true),
         None => (pattern, false),
     };
     let hir = regex_syntax::Parser::new().parse(pat).ok()?;
+    Some((hir_literals(&hir)?, ci))
+}
+
+/// The prefix literals of a parsed pattern (regex-syntax's extractor), when there are 1 to 64
+/// of them and each is at least 3 bytes.
+fn hir_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<String>> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
     let mut ex = Extractor::new();
     ex.kind(ExtractKind::Prefix);
-    let seq = ex.extract(&hir);
+    let seq = ex.extract(hir);
     let lits = seq.literals()?;
     if lits.is_empty() || lits.len() > 64 {
         return None;
@@ -333,7 +365,7 @@ fn regex_literals(pattern: &str) -> Option<(Vec<String>, bool)> {
         }
         out.push(s.to_string());
     }
-    Some((out, ci))
+    Some(out)
 }
 
 /// A regex that only stands for a set of literal strings: `^(a|b)$` (equals one),
@@ -349,24 +381,25 @@ pub struct LitMatch {
 impl LitMatch {
     /// The literal form of `pattern`, when it has one.
     pub fn of(pattern: &str) -> Option<LitMatch> {
-        let (start, rest) = match pattern.strip_prefix('^') {
-            Some(r) => (true, r),
-            None => (false, pattern),
+        LitMatch::from_hir(&regex_syntax::Parser::new().parse(pattern).ok()?)
+    }
+
+    /// The literal form of a parsed pattern: `^` and `$` (not multi-line) around a set of
+    /// literals. Anchors anywhere else, as in `^a|b$` (`(^a)|(b$)`), leave it to the regex.
+    pub fn from_hir(hir: &regex_syntax::hir::Hir) -> Option<LitMatch> {
+        use regex_syntax::hir::{HirKind, Look};
+        let parts: &[regex_syntax::hir::Hir] = match hir.kind() {
+            HirKind::Concat(xs) => xs,
+            _ => std::slice::from_ref(hir),
         };
-        let (end, body) = match rest.strip_suffix('$') {
-            Some(b) if !b.ends_with('\\') => (true, b),
-            _ => (false, rest),
+        let is = |h: Option<&regex_syntax::hir::Hir>, look: Look| {
+            h.is_some_and(|h| matches!(h.kind(), HirKind::Look(l) if *l == look))
         };
-        // `^a|b$` is `(^a)|(b$)`: an anchor binds to one branch of a top-level alternation.
-        // Asked of the syntax tree: the HIR may fold `b|b` into `b` and hide the alternation.
-        if start || end {
-            let ast = regex_syntax::ast::parse::Parser::new().parse(body).ok()?;
-            if matches!(ast, regex_syntax::ast::Ast::Alternation(_)) {
-                return None;
-            }
-        }
-        let hir = regex_syntax::Parser::new().parse(body).ok()?;
-        let set = literal_set(&hir, 64)?;
+        let start = is(parts.first(), Look::Start);
+        let rest = &parts[usize::from(start)..];
+        let end = is(rest.last(), Look::End);
+        let body = &rest[..rest.len() - usize::from(end)];
+        let set = concat_set(body, 64)?;
         Some(LitMatch { start, end, set })
     }
 
@@ -398,22 +431,25 @@ fn literal_set(h: &regex_syntax::hir::Hir, cap: usize) -> Option<Vec<String>> {
             }
             Some(out)
         }
-        HirKind::Concat(xs) => {
-            let mut out = vec![String::new()];
-            for x in xs {
-                let part = literal_set(x, cap)?;
-                if out.len() * part.len() > cap {
-                    return None;
-                }
-                out = out
-                    .iter()
-                    .flat_map(|a| part.iter().map(move |b| format!("{a}{b}")))
-                    .collect();
-            }
-            Some(out)
-        }
+        HirKind::Concat(xs) => concat_set(xs, cap),
         _ => None,
     }
+}
+
+/// Every string the concatenation of `xs` matches (at most `cap`).
+fn concat_set(xs: &[regex_syntax::hir::Hir], cap: usize) -> Option<Vec<String>> {
+    let mut out = vec![String::new()];
+    for x in xs {
+        let part = literal_set(x, cap)?;
+        if out.len() * part.len() > cap {
+            return None;
+        }
+        out = out
+            .iter()
+            .flat_map(|a| part.iter().map(move |b| format!("{a}{b}")))
+            .collect();
+    }
+    Some(out)
 }
 
 fn value_text<'e>(ev: &'e Event<'_>, field: &str) -> Option<Cow<'e, str>> {

@@ -182,12 +182,13 @@ impl Scanner {
         // scanners run only on memo misses, so the contiguous NFA does: a DFA of the vendor
         // vocabulary cost ~50 M instructions (about 15 ms) to build at every start.
         let kind = if memoised {
-            aho_corasick::AhoCorasickKind::ContiguousNFA
+            aho_corasick::AhoCorasickKind::NoncontiguousNFA
         } else {
-            aho_corasick::AhoCorasickKind::DFA
+            aho_corasick::AhoCorasickKind::ContiguousNFA
         };
         let ac = AhoCorasickBuilder::new()
             .kind(Some(kind))
+            .prefilter(!memoised)
             .ascii_case_insensitive(ci)
             .match_kind(MatchKind::LeftmostLongest)
             .build(pats.iter().map(|(t, _)| t))
