@@ -10,13 +10,14 @@ type Target = fn(&[u8]);
 #[test]
 fn replay_fuzz_regressions() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz-regressions");
-    let targets: [(&str, Target); 6] = [
+    let targets: [(&str, Target); 7] = [
         ("parse_lines", baton_lint::fuzzing::parse_and_lint),
         ("multiline", baton_lint::fuzzing::multiline),
         ("rule_loader", baton_lint::fuzzing::rule_loader),
         ("template", baton_lint::fuzzing::template),
         ("redact", baton_lint::fuzzing::redact),
         ("secret", baton_lint::fuzzing::secret_never_leaves),
+        ("zap_scan", baton_lint::fuzzing::zap_scan),
     ];
     let mut n = 0;
     for (name, f) in targets {

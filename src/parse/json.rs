@@ -14,7 +14,7 @@ use crate::event::{Level, Timestamp, Value};
 
 /// The parts of one JSON record. With `zap_keys` off (console trailing fields) only `error` is
 /// lifted out of the field list.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, PartialEq)]
 pub struct Record<'a> {
     pub level: Option<Level>,
     pub ts: Option<Timestamp>,
@@ -27,13 +27,87 @@ pub struct Record<'a> {
 }
 
 /// Parses one JSON object. Returns `None` when the text is not exactly one JSON object.
+/// The zap scanner ([`super::scan`]) reads it when it can; serde_json when it declines.
 pub fn parse_record(text: &str, zap_keys: bool) -> Option<Record<'_>> {
+    scan_record(text, zap_keys).or_else(|| serde_record(text, zap_keys))
+}
+
+/// The record as the zap scanner reads it, or `None` when the scanner declines the text.
+pub fn scan_record(text: &str, zap_keys: bool) -> Option<Record<'_>> {
+    let mut rec = Record::new();
+    super::scan::members(text, |k, v| rec.member(Cow::Borrowed(k), v, zap_keys)).then_some(rec)
+}
+
+/// The record as serde_json reads it: the fallback, and the scanner's oracle in tests and
+/// fuzzing.
+pub fn serde_record(text: &str, zap_keys: bool) -> Option<Record<'_>> {
     let mut de = serde_json::Deserializer::from_str(text);
     // Deep nesting is not an error worth a stack overflow: serde_json's recursion limit (128)
     // stays on and a too-deep record simply becomes a text event.
     let rec = RecordSeed { zap_keys }.deserialize(&mut de).ok()?;
     de.end().ok()?;
     Some(rec)
+}
+
+impl<'a> Record<'a> {
+    fn new() -> Record<'a> {
+        // Room for a typical record's fields at once, instead of growing 4 → 8 → 16.
+        Record {
+            fields: Vec::with_capacity(16),
+            ..Record::default()
+        }
+    }
+
+    /// Takes one top-level member: zap's own keys (the first of each with a usable value) are
+    /// lifted out, everything else is a field. `raw` is the value's JSON text.
+    fn member(&mut self, key: Cow<'a, str>, raw: &'a str, zap_keys: bool) {
+        let special = zap_keys || key == "error";
+        if special {
+            match key.as_ref() {
+                "level" if self.level.is_none() => {
+                    if let Value::Str(s) = Value::from_json_text(raw) {
+                        self.level = Level::parse(&s);
+                        self.looks_zap = true;
+                        if self.level.is_some() {
+                            return;
+                        }
+                    }
+                }
+                "ts" if self.ts.is_none() => {
+                    self.looks_zap = true;
+                    self.ts = match Value::from_json_text(raw) {
+                        Value::Num(n) => Timestamp::from_epoch_secs(n),
+                        Value::Str(s) => crate::parse::console::parse_time(&s),
+                        _ => None,
+                    };
+                    if self.ts.is_some() {
+                        return;
+                    }
+                }
+                "caller" if self.caller.is_none() => {
+                    if let Value::Str(s) = Value::from_json_text(raw) {
+                        self.caller = Some(s);
+                        return;
+                    }
+                }
+                "msg" if self.msg.is_none() => {
+                    if let Value::Str(s) = Value::from_json_text(raw) {
+                        self.looks_zap = true;
+                        self.msg = Some(s);
+                        return;
+                    }
+                }
+                "error" if self.error.is_none() => {
+                    if let Value::Str(s) = Value::from_json_text(raw) {
+                        self.error = Some(s);
+                        return;
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.fields.push((key, Value::from_json_text(raw)));
+    }
 }
 
 struct RecordSeed {
@@ -61,59 +135,10 @@ impl<'de> Visitor<'de> for RecordVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Record<'de>, A::Error> {
-        // Room for a typical record's fields at once, instead of growing 4 → 8 → 16.
-        let mut rec = Record {
-            fields: Vec::with_capacity(16),
-            ..Record::default()
-        };
+        let mut rec = Record::new();
         while let Some(CowStr(key)) = map.next_key::<CowStr<'de>>()? {
             let raw: &'de RawValue = map.next_value()?;
-            let special = self.zap_keys || key == "error";
-            if special {
-                match key.as_ref() {
-                    "level" if rec.level.is_none() => {
-                        if let Value::Str(s) = Value::from_raw(raw) {
-                            rec.level = Level::parse(&s);
-                            rec.looks_zap = true;
-                            if rec.level.is_some() {
-                                continue;
-                            }
-                        }
-                    }
-                    "ts" if rec.ts.is_none() => {
-                        rec.looks_zap = true;
-                        rec.ts = match Value::from_raw(raw) {
-                            Value::Num(n) => Timestamp::from_epoch_secs(n),
-                            Value::Str(s) => crate::parse::console::parse_time(&s),
-                            _ => None,
-                        };
-                        if rec.ts.is_some() {
-                            continue;
-                        }
-                    }
-                    "caller" if rec.caller.is_none() => {
-                        if let Value::Str(s) = Value::from_raw(raw) {
-                            rec.caller = Some(s);
-                            continue;
-                        }
-                    }
-                    "msg" if rec.msg.is_none() => {
-                        if let Value::Str(s) = Value::from_raw(raw) {
-                            rec.looks_zap = true;
-                            rec.msg = Some(s);
-                            continue;
-                        }
-                    }
-                    "error" if rec.error.is_none() => {
-                        if let Value::Str(s) = Value::from_raw(raw) {
-                            rec.error = Some(s);
-                            continue;
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            rec.fields.push((key, Value::from_raw(raw)));
+            rec.member(key, raw.get(), self.zap_keys);
         }
         Ok(rec)
     }
@@ -177,5 +202,75 @@ mod tests {
         assert!(parse_record(r#"[1,2]"#, true).is_none());
         let deep = "[".repeat(100_000);
         assert!(parse_record(&format!("{{\"a\":{deep}"), true).is_none());
+    }
+
+    /// Both readers on `t`: when the scanner reads it, serde_json reads the same record.
+    fn agree(t: &str) -> bool {
+        let mut scanned = false;
+        for zap_keys in [true, false] {
+            let oracle = serde_record(t, zap_keys);
+            if let Some(r) = scan_record(t, zap_keys) {
+                assert_eq!(Some(r), oracle, "{t:?}");
+                scanned = true;
+            }
+            assert_eq!(parse_record(t, zap_keys), oracle, "{t:?}");
+        }
+        scanned
+    }
+
+    #[test]
+    fn the_scanner_and_serde_json_agree() {
+        for t in [
+            r#"{"level":"info","ts":1755896702.117301,"msg":"m","n":-0.5e-3,"o":{"a":[1,"}"]}}"#,
+            r#"{"level":"INFO","ts":"2025-08-22T14:04:23.409-0700","msg":"console time"}"#,
+            r#"{"level":"nope","level":"warn","msg":1,"msg":"second"}"#,
+            r#"{"msg":"\u00e9 \ud83d\ude00 lone \ud800","error":"a\"b\\c\/d\n"}"#,
+            r#"{"error":{"nested":true},"error":"second","caller":null}"#,
+            r#"{"ts":1e999,"big":123456789012345678901234567890,"t":true,"f":false,"z":null}"#,
+            r#"{"a\nb":1,"msg":"escaped key: serde_json reads it"}"#,
+            "{\"msg\":\"tab\there\"}",
+            r#"{"msg":"x"} {"msg":"y"}"#,
+            r#"{"msg":"unterminated}"#,
+            "\t{ \"msg\" :\r\n\"spaced\" }\n",
+            "{}",
+            "[]",
+        ] {
+            agree(t);
+        }
+        assert!(agree(r#"{"level":"info","msg":"é ✓","x":[]}"#));
+    }
+
+    #[test]
+    fn the_scanner_reads_every_corpus_record_itself() {
+        fn logs(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+            for e in std::fs::read_dir(dir).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    logs(&p, out);
+                } else if p.extension().is_some_and(|x| x == "log") {
+                    out.push(p);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        logs(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus"),
+            &mut files,
+        );
+        let (mut records, mut scanned) = (0, 0);
+        for f in files {
+            let text = String::from_utf8_lossy(&std::fs::read(&f).unwrap()).into_owned();
+            for line in text.lines() {
+                if serde_record(line, true).is_some() {
+                    records += 1;
+                    scanned += usize::from(agree(line));
+                }
+            }
+        }
+        assert!(records > 500, "{records} records in the corpus");
+        assert_eq!(
+            scanned, records,
+            "every corpus record is read by the scanner"
+        );
     }
 }

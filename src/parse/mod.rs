@@ -5,6 +5,7 @@
 pub mod console;
 pub mod container;
 pub mod json;
+pub mod scan;
 pub mod text;
 
 use std::borrow::Cow;
