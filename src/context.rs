@@ -269,16 +269,43 @@ pub fn lookup<'e>(ev: &'e Event<'_>, name: &str) -> Option<Cow<'e, str>> {
     if let Some(v) = ev.get(name) {
         return Some(v.into_text());
     }
-    derived(ev, name).map(Cow::Owned)
+    derived(ev, name).map(Cow::Borrowed)
 }
 
-/// [`derive`], computed once per event: several rules and templates ask one line for the same
-/// status code, host or path template.
-pub fn derived(ev: &Event<'_>, name: &str) -> Option<String> {
+const _: () = assert!(DERIVED.len() == crate::event::DERIVED_SLOTS);
+
+/// [`derive`], computed once per event and lent out: several rules and templates ask one line
+/// for the same status code, host or path template.
+pub fn derived<'e>(ev: &'e Event<'_>, name: &str) -> Option<&'e str> {
     // A name that is no derived value (a field the event lacks: most template placeholders on
     // most lines) costs no error-text scan.
-    let known = DERIVED.iter().find(|d| **d == name)?;
-    ev.derived.get_or(known, || derive(ev, known))
+    let i = derived_index(name)?;
+    ev.derived.get_or(i, || derive(ev, DERIVED[i]))
+}
+
+/// The position of `name` in [`DERIVED`]: a `match`, which compiles to a switch on the length
+/// (asked for every template placeholder that is not a field of the line).
+fn derived_index(name: &str) -> Option<usize> {
+    Some(match name {
+        "innermost" => 0,
+        "wire_code" => 1,
+        "resource_type" => 2,
+        "resource_id" => 3,
+        "operation" => 4,
+        "grpc_method" => 5,
+        "host" => 6,
+        "url" => 7,
+        "status_code" => 8,
+        "vendor" => 9,
+        "vendor_class" => 10,
+        "vendor_text" => 11,
+        "vendor_fix" => 12,
+        "path_template" => 13,
+        "exit_status" => 14,
+        "panic.frame" => 15,
+        "panic.location" => 16,
+        _ => return None,
+    })
 }
 
 /// Replaces path segments that look like ids (numbers, UUIDs, hex, emails, opaque tokens) with
@@ -326,6 +353,15 @@ fn looks_like_id(seg: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_derived_name_has_its_index() {
+        for (i, name) in DERIVED.iter().enumerate() {
+            assert_eq!(derived_index(name), Some(i), "{name}");
+        }
+        assert_eq!(derived_index("http.method"), None);
+        assert_eq!(derived_index(""), None);
+    }
     use crate::event::Span;
 
     #[test]

@@ -335,19 +335,20 @@ pub struct Event<'a> {
     pub derived: DerivedCache,
 }
 
-/// Derived values of one event, by name, computed once (a handful per event at most).
+/// How many derived values there are (`context::DERIVED` names them; checked there).
+pub const DERIVED_SLOTS: usize = 17;
+
+/// Derived values of one event, one cell per derived name, each computed at most once and then
+/// lent out: several rules and templates ask one line for the same host or path template.
 #[derive(Clone, Debug, Default)]
-pub struct DerivedCache(std::cell::RefCell<Vec<(&'static str, Option<String>)>>);
+pub struct DerivedCache([std::cell::OnceCell<Option<Box<str>>>; DERIVED_SLOTS]);
 
 impl DerivedCache {
-    /// The value of `name`, computed by `f` the first time it is asked for.
-    pub fn get_or(&self, name: &'static str, f: impl FnOnce() -> Option<String>) -> Option<String> {
-        if let Some((_, v)) = self.0.borrow().iter().find(|(n, _)| *n == name) {
-            return v.clone();
-        }
-        let v = f();
-        self.0.borrow_mut().push((name, v.clone()));
-        v
+    /// The value in cell `index`, computed by `f` the first time it is asked for.
+    pub fn get_or(&self, index: usize, f: impl FnOnce() -> Option<String>) -> Option<&str> {
+        self.0[index]
+            .get_or_init(|| f().map(String::into_boxed_str))
+            .as_deref()
     }
 }
 
@@ -392,28 +393,33 @@ impl<'a> Event<'a> {
         if let Some(v) = self.field(name) {
             return Some(v.clone());
         }
-        // Dotted path: the longest key that is a prefix at a dot, then descend.
-        let mut cut = name.len();
-        while let Some(dot) = name[..cut].rfind('.') {
-            cut = dot;
-            let (head, rest) = (&name[..dot], &name[dot + 1..]);
-            let Some(idx) = self.fields.iter().position(|(k, _)| k == head) else {
-                continue;
-            };
-            let Value::Json(j) = &self.fields[idx].1 else {
-                return None;
-            };
-            let mut cache = self.nested.0.borrow_mut();
-            let pos = match cache.iter().position(|(i, _)| *i == idx) {
-                Some(p) => p,
-                None => {
-                    cache.push((idx, serde_json::from_str(j).ok()?));
-                    cache.len() - 1
-                }
-            };
-            return descend(&cache[pos].1, rest);
+        // Dotted path: the longest key that is a prefix at a dot (the first field of that
+        // key), then descend. One pass over the fields: most names asked for on most lines
+        // (`action.page_token` on a request line) have no such key at all.
+        let mut head: Option<usize> = None;
+        for (i, (k, _)) in self.fields.iter().enumerate() {
+            let at_dot = name.as_bytes().get(k.len()) == Some(&b'.');
+            if at_dot
+                && name.starts_with(k.as_ref())
+                && head.is_none_or(|h| self.fields[h].0.len() < k.len())
+            {
+                head = Some(i);
+            }
         }
-        None
+        let idx = head?;
+        let rest = &name[self.fields[idx].0.len() + 1..];
+        let Value::Json(j) = &self.fields[idx].1 else {
+            return None;
+        };
+        let mut cache = self.nested.0.borrow_mut();
+        let pos = match cache.iter().position(|(i, _)| *i == idx) {
+            Some(p) => p,
+            None => {
+                cache.push((idx, serde_json::from_str(j).ok()?));
+                cache.len() - 1
+            }
+        };
+        descend(&cache[pos].1, rest)
     }
 
     /// The first top-level field named exactly `key`.
@@ -495,6 +501,31 @@ mod tests {
         );
         assert!(ev.get("http.headers.nope").is_none());
         assert!(ev.get("http.nope").is_none());
+    }
+
+    #[test]
+    fn the_longest_key_at_a_dot_is_the_one_descended() {
+        let field = |k: &'static str, v: Value<'static>| (Cow::Borrowed(k), v);
+        let json = |t: &'static str| Value::Json(Cow::Borrowed(t));
+        let ev = Event {
+            fields: vec![
+                field("a", json(r#"{"b":{"c":"via a"},"x":"ax"}"#)),
+                field("a.b", json(r#"{"c":"via a.b"}"#)),
+                field("a.b", json(r#"{"c":"second a.b"}"#)),
+                field("s", Value::Str(Cow::Borrowed("plain"))),
+                field("ab", json(r#"{"c":"not at a dot"}"#)),
+            ],
+            ..Event::text("x", Span::default())
+        };
+        assert_eq!(ev.get("a.b.c").unwrap().as_text(), "via a.b");
+        assert_eq!(ev.get("a.x").unwrap().as_text(), "ax");
+        assert!(
+            ev.get("a.b.x").is_none(),
+            "the longest key wins, no fallback to `a`"
+        );
+        assert!(ev.get("s.x").is_none(), "a plain value has no members");
+        assert!(ev.get("abc").is_none());
+        assert!(ev.get("missing.c").is_none());
     }
 
     #[test]

@@ -378,7 +378,7 @@ impl<'r> Engine<'r> {
         if self.findings[idx].chains.len() < crate::finding::MAX_CHAINS {
             let phrase = context::chain_phrase(ev);
             let host = phrase.as_ref().and_then(|_| context::derived(ev, "host"));
-            self.findings[idx].add_chain(ev.span.first_line, phrase.as_deref(), host.as_deref());
+            self.findings[idx].add_chain(ev.span.first_line, phrase.as_deref(), host);
         }
         if let Some(o) = &self.rules.rules[ri].outcome {
             let key = self.outcome_key(ri, caps, ev);
@@ -797,7 +797,7 @@ impl<'r> Engine<'r> {
         for k in CONTEXT_KEYS {
             if !f.context.contains_key(k) {
                 if let Some(v) = context::derived(ev, k) {
-                    let v = ValueRedactor::new(&ev.raw).value(k, &v);
+                    let v = ValueRedactor::new(&ev.raw).value(k, v);
                     f.context.insert(k.to_string(), v);
                 }
             }
@@ -819,7 +819,7 @@ impl<'r> Engine<'r> {
         let mut ctx = IndexMap::new();
         for k in CONTEXT_KEYS {
             if let Some(v) = context::derived(ev, k) {
-                ctx.insert(k.to_string(), clean.value(k, &v));
+                ctx.insert(k.to_string(), clean.value(k, v));
             }
         }
         if !ctx.contains_key("operation") {

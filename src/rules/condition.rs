@@ -507,7 +507,7 @@ fn num(ev: &Event<'_>, field: &str) -> Option<f64> {
     if let Some(v) = ev.get(field) {
         return v.as_f64();
     }
-    context::derived(ev, field).and_then(|s| crate::event::parse_number_or_duration(&s))
+    context::derived(ev, field).and_then(crate::event::parse_number_or_duration)
 }
 
 #[cfg(test)]
