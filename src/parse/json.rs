@@ -35,7 +35,16 @@ pub fn parse_record(text: &str, zap_keys: bool) -> Option<Record<'_>> {
 /// The record as the zap scanner reads it, or `None` when the scanner declines the text.
 pub fn scan_record(text: &str, zap_keys: bool) -> Option<Record<'_>> {
     let mut rec = Record::new();
-    super::scan::members(text, |k, v| rec.member(Cow::Borrowed(k), v, zap_keys)).then_some(rec)
+    super::scan::members(text, |k, v, plain| {
+        // A string without escapes is its own text between the quotes: no second scan.
+        let value = if plain {
+            Value::Str(Cow::Borrowed(&v[1..v.len() - 1]))
+        } else {
+            Value::from_json_text(v)
+        };
+        rec.member(Cow::Borrowed(k), value, zap_keys)
+    })
+    .then_some(rec)
 }
 
 /// The record as serde_json reads it: the fallback, and the scanner's oracle in tests and
@@ -59,54 +68,55 @@ impl<'a> Record<'a> {
     }
 
     /// Takes one top-level member: zap's own keys (the first of each with a usable value) are
-    /// lifted out, everything else is a field. `raw` is the value's JSON text.
-    fn member(&mut self, key: Cow<'a, str>, raw: &'a str, zap_keys: bool) {
-        let special = zap_keys || key == "error";
-        if special {
-            match key.as_ref() {
-                "level" if self.level.is_none() => {
-                    if let Value::Str(s) = Value::from_json_text(raw) {
-                        self.level = Level::parse(&s);
-                        self.looks_zap = true;
-                        if self.level.is_some() {
-                            return;
-                        }
-                    }
-                }
-                "ts" if self.ts.is_none() => {
-                    self.looks_zap = true;
-                    self.ts = match Value::from_json_text(raw) {
-                        Value::Num(n) => Timestamp::from_epoch_secs(n),
-                        Value::Str(s) => crate::parse::console::parse_time(&s),
-                        _ => None,
-                    };
-                    if self.ts.is_some() {
-                        return;
-                    }
-                }
-                "caller" if self.caller.is_none() => {
-                    if let Value::Str(s) = Value::from_json_text(raw) {
-                        self.caller = Some(s);
-                        return;
-                    }
-                }
-                "msg" if self.msg.is_none() => {
-                    if let Value::Str(s) = Value::from_json_text(raw) {
-                        self.looks_zap = true;
-                        self.msg = Some(s);
-                        return;
-                    }
-                }
-                "error" if self.error.is_none() => {
-                    if let Value::Str(s) = Value::from_json_text(raw) {
-                        self.error = Some(s);
-                        return;
-                    }
-                }
-                _ => {}
+    /// lifted out, everything else is a field.
+    fn member(&mut self, key: Cow<'a, str>, value: Value<'a>, zap_keys: bool) {
+        let value = if zap_keys || key == "error" {
+            match self.lift(&key, value) {
+                Some(v) => v,
+                None => return,
             }
+        } else {
+            value
+        };
+        self.fields.push((key, value));
+    }
+
+    /// Lifts the value of a zap key out of the fields; gives it back when it stays a field.
+    fn lift(&mut self, key: &str, value: Value<'a>) -> Option<Value<'a>> {
+        match (key, value) {
+            ("level", Value::Str(s)) if self.level.is_none() => {
+                self.looks_zap = true;
+                self.level = Level::parse(&s);
+                if self.level.is_some() {
+                    None
+                } else {
+                    Some(Value::Str(s))
+                }
+            }
+            ("ts", v) if self.ts.is_none() => {
+                self.looks_zap = true;
+                self.ts = match &v {
+                    Value::Num(n) => Timestamp::from_epoch_secs(*n),
+                    Value::Str(s) => crate::parse::console::parse_time(s),
+                    _ => None,
+                };
+                if self.ts.is_some() { None } else { Some(v) }
+            }
+            ("caller", Value::Str(s)) if self.caller.is_none() => {
+                self.caller = Some(s);
+                None
+            }
+            ("msg", Value::Str(s)) if self.msg.is_none() => {
+                self.looks_zap = true;
+                self.msg = Some(s);
+                None
+            }
+            ("error", Value::Str(s)) if self.error.is_none() => {
+                self.error = Some(s);
+                None
+            }
+            (_, v) => Some(v),
         }
-        self.fields.push((key, Value::from_json_text(raw)));
     }
 }
 
@@ -138,7 +148,7 @@ impl<'de> Visitor<'de> for RecordVisitor {
         let mut rec = Record::new();
         while let Some(CowStr(key)) = map.next_key::<CowStr<'de>>()? {
             let raw: &'de RawValue = map.next_value()?;
-            rec.member(key, raw.get(), self.zap_keys);
+            rec.member(key, Value::from_json_text(raw.get()), self.zap_keys);
         }
         Ok(rec)
     }

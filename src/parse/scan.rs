@@ -8,10 +8,11 @@
 //! grammar error make [`members`] return `false`, and the caller hands the line to serde_json,
 //! which stays the oracle. The fuzz target `zap_scan` checks that the two always agree.
 
-/// Calls `member(key, value)` for each top-level member of the JSON object `text`, in order,
-/// and returns `true` when the whole text is that one object. On `false` the members already
+/// Calls `member(key, value, plain)` for each top-level member of the JSON object `text`, in
+/// order (`plain`: the value is a string without escapes), and returns `true` when the whole
+/// text is that one object. On `false` the members already
 /// passed belong to no record: the text must go to serde_json.
-pub fn members<'a>(text: &'a str, mut member: impl FnMut(&'a str, &'a str)) -> bool {
+pub fn members<'a>(text: &'a str, mut member: impl FnMut(&'a str, &'a str, bool)) -> bool {
     let b = text.as_bytes();
     let mut i = ws(b, 0);
     if b.get(i) != Some(&b'{') {
@@ -38,10 +39,17 @@ pub fn members<'a>(text: &'a str, mut member: impl FnMut(&'a str, &'a str)) -> b
             return false;
         }
         i = ws(b, i + 1);
-        let Some(end) = value(b, i) else {
-            return false;
+        let (end, plain) = match b.get(i) {
+            Some(b'"') => match string(b, i + 1) {
+                Some((close, escaped)) => (close + 1, !escaped),
+                None => return false,
+            },
+            _ => match value(b, i) {
+                Some(end) => (end, false),
+                None => return false,
+            },
         };
-        member(key, &text[i..end]);
+        member(key, &text[i..end], plain);
         i = ws(b, end);
         match b.get(i) {
             Some(b',') => i = ws(b, i + 1),
@@ -247,7 +255,11 @@ mod tests {
 
     fn scanned(t: &str) -> Option<Vec<(&str, &str)>> {
         let mut out = Vec::new();
-        members(t, |k, v| out.push((k, v))).then_some(out)
+        members(t, |k, v, plain| {
+            assert_eq!(plain, v.starts_with('"') && !v.contains('\\'), "{v}");
+            out.push((k, v))
+        })
+        .then_some(out)
     }
 
     #[test]
