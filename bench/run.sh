@@ -3,7 +3,9 @@
 # seeded), then runs side by side, RUNS interleaved rounds (best time, largest RSS):
 #   baton-lint on the file (-j 1: one thread; -j 2: reader, two workers and the engine), baton-lint
 #   from stdin (-j 2), jq -c 'select(.level=="error")',
-#   rg -c with the rules' literals, cat FILE | wc -c, and 8 files with -j 1 vs -j 2.
+#   rg -c with the rules' literals, cat FILE | wc -c, and 8 files with -j 1 vs -j 2; the same
+#   syncs at info level (gen_log … info) with -j 1, -j 2 and jq; and the fair yardstick
+#   ../shared/perf-anchor (`pa rules-full-memo sonic`) when it is beside the project.
 # Prints MB/s, lines/s, peak RSS (/usr/bin/time -v) and the ratios the targets are about.
 #
 #   bench/run.sh              # 1024 MB, 3 runs (a few minutes)
@@ -28,6 +30,11 @@ BL=target/release/baton-lint
 mkdir -p target/bench
 F=target/bench/gen-$SIZE.log
 [ -f "$F" ] || target/release/examples/gen_log "$F" "$SIZE" 2>/dev/null
+# The same syncs at --log-level info (zap drops the debug lines): fewer, shorter lines per sync.
+FI=target/bench/gen-info-$SIZE.log
+[ -f "$FI" ] || target/release/examples/gen_log "$FI" "$SIZE" 7 info 2>/dev/null
+IBYTES=$(stat -c %s "$FI")
+ILINES=$(wc -l < "$FI")
 BYTES=$(stat -c %s "$F")
 LINES=$(wc -l < "$F")
 PARTS=target/bench/parts-$SIZE
@@ -57,6 +64,9 @@ add "baton-lint stdin"     "cat $F | $BL --isolated -q -j 2"
 add "jq select level"      "jq -c 'select(.level==\"error\")' $F"
 add "rg -c literals"       "rg -c '$LIT' $F"
 add "cat | wc -c"          "cat $F | wc -c"
+add "info file -j1"       "$BL --isolated -q -j 1 $FI"
+add "info file -j2"       "$BL --isolated -q -j 2 $FI"
+add "info jq select"      "jq -c 'select(.level==\"error\")' $FI"
 add "8 files -j1"          "$BL --isolated -q -j 1 $PARTS/*.log"
 add "8 files -j2"          "$BL --isolated -q -j 2 $PARTS/*.log"
 # The fair yardstick (../shared/perf-anchor): built from a copy, run on the same file, same rounds.
@@ -75,18 +85,31 @@ fi
 measure_all
 
 printf '\nbaton-lint %s, %s cores, %s\n' "$($BL --version | cut -d' ' -f2)" "$(nproc)" "$(uname -srm)"
-printf 'input: %s, %d bytes, %d lines (%.0f B/line)\n\n' "$F" "$BYTES" "$LINES" "$(awk "BEGIN{print $BYTES/$LINES}")"
+printf 'input: %s, %d bytes, %d lines (%.0f B/line)\n' "$F" "$BYTES" "$LINES" "$(awk "BEGIN{print $BYTES/$LINES}")"
+printf 'info-level input (rows "info …"): %s, %d bytes, %d lines (%.0f B/line)\n\n' "$FI" "$IBYTES" "$ILINES" "$(awk "BEGIN{print $IBYTES/$ILINES}")"
 printf '%-24s %9s %10s %12s %10s\n' "run" "seconds" "MB/s" "lines/s" "peak RSS"
-for name in "baton-lint file -j1" "baton-lint file -j2" "baton-lint stdin" "anchor pa full-memo" "jq select level" "rg -c literals" "cat | wc -c" "8 files -j1" "8 files -j2" "baton-lint stdin 8x"; do
+for name in "baton-lint file -j1" "baton-lint file -j2" "baton-lint stdin" "anchor pa full-memo" "jq select level" "info file -j1" "info file -j2" "info jq select" "rg -c literals" "cat | wc -c" "8 files -j1" "8 files -j2" "baton-lint stdin 8x"; do
   [ -n "${SECS[$name]:-}" ] || continue
   mult=1; [ "$name" = "baton-lint stdin 8x" ] && mult=8
-  awk -v n="$name" -v s="${SECS[$name]}" -v b="$BYTES" -v l="$LINES" -v k="${KB[$name]}" -v m="$mult" \
+  b=$BYTES; l=$LINES
+  case "$name" in info*) b=$IBYTES; l=$ILINES ;; esac
+  awk -v n="$name" -v s="${SECS[$name]}" -v b="$b" -v l="$l" -v k="${KB[$name]}" -v m="$mult" \
     'BEGIN{ if (s <= 0) s = 0.01; printf "%-24s %9.2f %10.1f %12.0f %7.1f MiB\n", n, s, b*m/1e6/s, l*m/s, k/1024 }'
 done
-awk -v a="${SECS[baton-lint file -j1]}" -v j="${SECS[jq select level]}" -v s="${SECS[baton-lint stdin]}" -v c="${SECS[cat | wc -c]}" \
+awk -v a="${SECS[baton-lint file -j1]}" -v a2="${SECS[baton-lint file -j2]}" -v j="${SECS[jq select level]}" \
+    -v s="${SECS[baton-lint stdin]}" -v c="${SECS[cat | wc -c]}" \
+    -v i="${SECS[info file -j1]}" -v ij="${SECS[info jq select]}" \
     -v p1="${SECS[8 files -j1]}" -v p2="${SECS[8 files -j2]}" 'BEGIN{
-  printf "\nratios: file vs jq %.1fx (target >= 10x); stdin vs cat|wc %.0f%% (target >= 70%%); 8 files -j2 vs -j1 %.2fx (target >= 1.8x)\n", j/a, 100*c/s, p1/p2 }'
+  # %e has 10 ms resolution: a run that rounds to 0 counts as 10 ms (no division by zero).
+  if (a <= 0) a = 0.01; if (a2 <= 0) a2 = 0.01; if (s <= 0) s = 0.01; if (i <= 0) i = 0.01; if (p2 <= 0) p2 = 0.01
+  printf "\nratios (targets of #16 in brackets):\n"
+  printf "  debug, one thread vs jq        %5.1fx  (>= 10x)\n", j/a
+  printf "  info, one thread vs jq         %5.1fx  (>= 20x)\n", ij/i
+  printf "  stdin -j2 vs one thread        %5.2fx  (>= 1.5x); vs jq %.1fx (>= 13x)\n", a/s, j/s
+  printf "  file -j2 vs one thread         %5.2fx  (>= 1.6x)\n", a/a2
+  printf "  8 files -j2 vs -j1             %5.2fx  (>= 1.6x)\n", p1/p2
+  printf "  stdin vs cat | wc -c           %5.0f%%\n", 100*c/s }'
 if [ -n "${SECS[anchor pa full-memo]:-}" ]; then
   awk -v a="${SECS[baton-lint file -j1]}" -v p="${SECS[anchor pa full-memo]}" \
-    'BEGIN{ printf "        file -j1 vs the fair anchor %.2fx (target >= 1.1x)\n", p/a }'
+    'BEGIN{ if (a <= 0) a = 0.01; printf "  one thread vs the fair anchor  %5.2fx  (>= 1.1x)\n", p/a }'
 fi

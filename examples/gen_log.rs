@@ -1,8 +1,10 @@
 //! Generates a realistic debug-level baton connector log (zap JSON lines) of about `SIZE_MB`
 //! megabytes, deterministically from a seed: sync progress, HTTP request lines, connector call
 //! lines, pushed actions with page tokens, retries, a few failures. Used by bench/run.sh.
+//! With `info` the same syncs are written as `--log-level info` writes them: zap drops the
+//! debug lines (requests, pushed actions, call lines), so the log holds more, shorter syncs.
 //!
-//!     cargo run --release --example gen_log -- OUT.log [SIZE_MB] [SEED]
+//!     cargo run --release --example gen_log -- OUT.log [SIZE_MB] [SEED] [debug|info]
 
 use std::io::{BufWriter, Write};
 
@@ -30,6 +32,7 @@ fn generate() -> std::io::Result<()> {
     let out = args.next().unwrap_or_else(|| "bench.log".into());
     let size_mb: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(1024);
     let seed: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(7);
+    let info = args.next().is_some_and(|l| l == "info");
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut w = BufWriter::with_capacity(1 << 20, std::fs::File::create(&out)?);
     let target = size_mb * 1_000_000;
@@ -41,6 +44,10 @@ fn generate() -> std::io::Result<()> {
                 line: &mut String,
                 written: &mut u64|
      -> std::io::Result<()> {
+        if info && line.starts_with(r#"{"level":"debug""#) {
+            line.clear();
+            return Ok(());
+        }
         line.push('\n');
         w.write_all(line.as_bytes())?;
         *written += line.len() as u64;
