@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::event::Event;
+use crate::event::{Event, Value};
 
 /// Names of the derived values, for docs and validation.
 pub const DERIVED: &[&str] = &[
@@ -195,6 +195,7 @@ pub fn derive(ev: &Event<'_>, name: &str) -> Option<String> {
             let path = field_text(ev, "http.url_details.path").unwrap_or_default();
             Some(format!("{host}{path}"))
         }),
+        // `derived_num` reads the first source as a number: keep the two in step.
         "status_code" => field_text(ev, "http.status_code")
             .or_else(|| field_text(ev, "status_code"))
             .or_else(|| status_in_text(text)),
@@ -281,6 +282,19 @@ pub fn derived<'e>(ev: &'e Event<'_>, name: &str) -> Option<&'e str> {
     // most lines) costs no error-text scan.
     let i = derived_index(name)?;
     ev.derived.get_or(i, || derive(ev, DERIVED[i]))
+}
+
+/// A derived value as a number: its text parsed, except that the status code is read as the
+/// number of its first source, `http.status_code` (every request line has it; BL304 asks on
+/// each), rather than printed and parsed back. The same value: an f64 prints in the shortest
+/// form that parses back to it.
+pub fn derived_num(ev: &Event<'_>, name: &str) -> Option<f64> {
+    if name == "status_code" {
+        if let Some(Value::Num(n)) = ev.field("http.status_code") {
+            return Some(*n);
+        }
+    }
+    derived(ev, name).and_then(crate::event::parse_number_or_duration)
 }
 
 /// The position of `name` in [`DERIVED`]: a `match`, which compiles to a switch on the length

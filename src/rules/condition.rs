@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use regex::Regex;
 
 use crate::context;
-use crate::event::{Event, EventKind, Level, Value};
+use crate::event::{Event, EventKind, Level};
 
 /// A compiled condition.
 #[derive(Debug, Clone)]
@@ -507,15 +507,7 @@ fn num(ev: &Event<'_>, field: &str) -> Option<f64> {
     if let Some(v) = ev.get(field) {
         return v.as_f64();
     }
-    // The derived status code is `http.status_code`'s when the line has that number (every
-    // request line does): read as a number, not printed and parsed back (the same value: an
-    // f64 prints in the shortest form that parses back to it).
-    if field == "status_code" {
-        if let Some(Value::Num(n)) = ev.field("http.status_code") {
-            return Some(*n);
-        }
-    }
-    context::derived(ev, field).and_then(crate::event::parse_number_or_duration)
+    context::derived_num(ev, field)
 }
 
 #[cfg(test)]
@@ -636,7 +628,7 @@ mod tests {
     fn a_status_code_read_as_a_number_is_the_derived_one() {
         for n in [200.0, 503.0, 429.5, 1e20, -0.0, 0.1 + 0.2] {
             let ev = Event {
-                fields: vec![("http.status_code".into(), Value::Num(n))],
+                fields: vec![("http.status_code".into(), crate::event::Value::Num(n))],
                 ..Event::text("x", crate::event::Span::default())
             };
             let derived = context::derived(&ev, "status_code")
