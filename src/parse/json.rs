@@ -214,19 +214,7 @@ mod tests {
         assert!(parse_record(&format!("{{\"a\":{deep}"), true).is_none());
     }
 
-    /// Both readers on `t`: when the scanner reads it, serde_json reads the same record.
-    fn agree(t: &str) -> bool {
-        let mut scanned = false;
-        for zap_keys in [true, false] {
-            let oracle = serde_record(t, zap_keys);
-            if let Some(r) = scan_record(t, zap_keys) {
-                assert_eq!(Some(r), oracle, "{t:?}");
-                scanned = true;
-            }
-            assert_eq!(parse_record(t, zap_keys), oracle, "{t:?}");
-        }
-        scanned
-    }
+    use crate::fuzzing::scanner_agrees as agree;
 
     #[test]
     fn the_scanner_and_serde_json_agree() {
