@@ -354,7 +354,15 @@ impl DerivedCache {
 
 /// Parsed nested field values of one event: (field index, parsed JSON).
 #[derive(Clone, Debug, Default)]
-pub struct NestedCache(std::cell::RefCell<Vec<(usize, serde_json::Value)>>);
+pub struct NestedCache(
+    std::cell::RefCell<Vec<(usize, serde_json::Value)>>,
+    /// Per field index, its object's members as (key, value) byte ranges of its text, or
+    /// `None` when the scanner declined it (then it is parsed).
+    std::cell::RefCell<Vec<(usize, Option<Members>)>>,
+);
+
+/// An object's members: (key start, key end, value start, value end) in its text.
+type Members = Vec<[u32; 4]>;
 
 impl<'a> Event<'a> {
     /// A plain text event for one line.
@@ -411,6 +419,33 @@ impl<'a> Event<'a> {
         let Value::Json(j) = &self.fields[idx].1 else {
             return None;
         };
+        // Most nested lookups (`action.page_token`, `http.headers.Retry-After`) are answered
+        // from the object's members, scanned once per event; only an unusual object (a key
+        // with an escape) is parsed.
+        let mut scanned = self.nested.1.borrow_mut();
+        let pos = match scanned.iter().position(|(i, _)| *i == idx) {
+            Some(p) => p,
+            None => {
+                scanned.push((idx, scan_members(j)));
+                scanned.len() - 1
+            }
+        };
+        if let Some(members) = &scanned[pos].1 {
+            let text: &str = j;
+            return match pick(members, text, rest) {
+                None => None,
+                Some((v, "")) => value_text(v),
+                Some((v, deeper)) => match descend_text(v, deeper) {
+                    Descent::Found(t) => value_text(t),
+                    Descent::Absent => None,
+                    Descent::Unsure => {
+                        let parsed = serde_json::from_str::<serde_json::Value>(v).ok()?;
+                        descend(&parsed, deeper)
+                    }
+                },
+            };
+        }
+        drop(scanned);
         let mut cache = self.nested.0.borrow_mut();
         let pos = match cache.iter().position(|(i, _)| *i == idx) {
             Some(p) => p,
@@ -434,6 +469,87 @@ impl<'a> Event<'a> {
             None => self.msg.to_string(),
         }
     }
+}
+
+/// What scanning an object's text for a dotted path found.
+#[derive(Debug, PartialEq)]
+enum Descent<'t> {
+    /// The value's JSON text.
+    Found(&'t str),
+    /// There is no such value.
+    Absent,
+    /// The scan cannot tell (a key with an escape): parse the object.
+    Unsure,
+}
+
+/// The members of the object `text` as byte ranges, or `None` when the scanner declines it.
+fn scan_members(text: &str) -> Option<Members> {
+    let base = text.as_ptr() as usize;
+    let at = |s: &str| (s.as_ptr() as usize - base) as u32;
+    let mut out = Vec::new();
+    let whole = u32::try_from(text.len()).is_ok()
+        && crate::parse::scan::members(text, |k, v, _| {
+            out.push([at(k), at(k) + k.len() as u32, at(v), at(v) + v.len() as u32])
+        });
+    whole.then_some(out)
+}
+
+/// One level of [`descend`] on scanned members: the value of the longest prefix of `rest`
+/// (whole, then cut at a dot) that is a key, exactly or else ignoring ASCII case, and what
+/// of `rest` is left after it. As serde_json builds an object (a sorted map: this crate does
+/// not enable `preserve_order`), a repeated key holds its last value, and a case-insensitive
+/// match is the smallest matching key; the tests check both against serde_json itself.
+fn pick<'t, 'r>(members: &[[u32; 4]], text: &'t str, rest: &'r str) -> Option<(&'t str, &'r str)> {
+    let key = |m: &[u32; 4]| &text[m[0] as usize..m[1] as usize];
+    let value = |m: &[u32; 4]| &text[m[2] as usize..m[3] as usize];
+    let last = |k: &str| members.iter().rev().find(|m| key(m) == k);
+    let mut end = rest.len();
+    loop {
+        let want = &rest[..end];
+        let found = last(want).or_else(|| {
+            let smallest = members
+                .iter()
+                .map(key)
+                .filter(|k| k.eq_ignore_ascii_case(want))
+                .min()?;
+            last(smallest)
+        });
+        if let Some(m) = found {
+            return Some((value(m), rest.get(end + 1..).unwrap_or("")));
+        }
+        end = rest[..end].rfind('.')?;
+    }
+}
+
+/// [`descend`] on an object's text, without building it (see [`pick`]).
+fn descend_text<'t>(mut cur: &'t str, mut rest: &str) -> Descent<'t> {
+    while !rest.is_empty() {
+        if !cur
+            .trim_start_matches([' ', '\t', '\n', '\r'])
+            .starts_with('{')
+        {
+            return Descent::Absent;
+        }
+        let Some(members) = scan_members(cur) else {
+            return Descent::Unsure;
+        };
+        match pick(&members, cur, rest) {
+            Some((v, r)) => (cur, rest) = (v, r),
+            None => return Descent::Absent,
+        }
+    }
+    Descent::Found(cur)
+}
+
+/// A nested value from its JSON text, as [`Value::from_serde`] makes it from the parsed value.
+fn value_text(text: &str) -> Option<Value<'_>> {
+    let b = text.as_bytes();
+    if b.len() >= 2 && b[0] == b'"' && memchr::memchr(b'\\', b).is_none() {
+        return Some(Value::Str(Cow::Borrowed(&text[1..text.len() - 1])));
+    }
+    serde_json::from_str::<serde_json::Value>(text)
+        .ok()
+        .map(|v| Value::from_serde(&v))
 }
 
 /// Descends into a parsed object along a dotted path. Keys inside nested objects may contain
@@ -466,6 +582,96 @@ fn descend(root: &serde_json::Value, path: &str) -> Option<Value<'static>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A small random JSON value: keys that collide, differ in case or hold dots, repeated
+    /// keys, escapes, arrays, whitespace.
+    fn random_json(seed: &mut u64, depth: u32, out: &mut String) {
+        fn pick(seed: &mut u64, n: u64) -> u64 {
+            *seed ^= *seed << 13;
+            *seed ^= *seed >> 7;
+            *seed ^= *seed << 17;
+            *seed % n
+        }
+        let ws = [" ", "", "\n  ", ""];
+        match if depth == 0 {
+            pick(seed, 5)
+        } else {
+            pick(seed, 8)
+        } {
+            0 => out.push_str(["\"x\"", "\"y\\n\"", "\"\\u0041\"", "\"\""][pick(seed, 4) as usize]),
+            1 => out.push_str(
+                ["1", "2.5", "-0", "1e3", "12345678901234567890"][pick(seed, 5) as usize],
+            ),
+            2 => out.push_str(["true", "false", "null"][pick(seed, 3) as usize]),
+            3 => out.push_str("[\"30\"]"),
+            4 => out.push_str("[1, {\"a\": 2}]"),
+            _ => {
+                let keys = ["a", "A", "b", "a.b", "A.B", "c", "b.c", "", "\\u0061"];
+                out.push('{');
+                let n = pick(seed, 5);
+                for i in 0..n {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(ws[pick(seed, 4) as usize]);
+                    out.push('"');
+                    out.push_str(keys[pick(seed, keys.len() as u64) as usize]);
+                    out.push_str("\":");
+                    out.push_str(ws[pick(seed, 4) as usize]);
+                    random_json(seed, depth - 1, out);
+                }
+                out.push_str(ws[pick(seed, 4) as usize]);
+                out.push('}');
+            }
+        }
+    }
+
+    /// Scanning an object's text finds what descending the parsed object finds.
+    #[test]
+    fn scanned_descent_is_parsed_descent() {
+        let paths = [
+            "a", "A", "b", "c", "a.b", "a.b.c", "A.b", "b.c.a", "a.", ".a", "x", "a.a.a",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let (mut found, mut unsure, mut total) = (0, 0, 0);
+        for _ in 0..20_000 {
+            let mut obj = String::new();
+            random_json(&mut seed, 3, &mut obj);
+            let Ok(parsed) = serde_json::from_str::<serde_json::Value>(&obj) else {
+                continue;
+            };
+            for path in paths {
+                total += 1;
+                let want = descend(&parsed, path);
+                let got = match descend_text(&obj, path) {
+                    Descent::Found(t) => {
+                        found += 1;
+                        value_text(t)
+                    }
+                    Descent::Absent => None,
+                    Descent::Unsure => {
+                        unsure += 1;
+                        want.clone()
+                    }
+                };
+                assert_eq!(got, want, "{path} in {obj}");
+                // And through an event, whose first level is scanned once and kept.
+                let ev = Event {
+                    fields: vec![("o".into(), Value::Json(Cow::Borrowed(&obj)))],
+                    ..Event::text("x", Span::default())
+                };
+                assert_eq!(ev.get(&format!("o.{path}")), want, "o.{path} in {obj}");
+                assert_eq!(
+                    ev.get(&format!("o.{path}")),
+                    want,
+                    "again: o.{path} in {obj}"
+                );
+            }
+        }
+        // The scan answered nearly every lookup itself, and found values often.
+        assert!(unsure * 10 < total, "{unsure} of {total} unsure");
+        assert!(found > 5_000, "{found} of {total} found");
+    }
 
     #[test]
     fn durations_parse_to_seconds() {
