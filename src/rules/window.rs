@@ -19,6 +19,15 @@ pub const DEFAULT_MAX_KEYS: usize = 4096;
 /// Values remembered per repeat scope.
 const SEEN_PER_SCOPE: usize = 4096;
 
+/// A key or scope as the state holds it: the 128-bit xxh3 hash of its text. The state keeps
+/// no copy of the text (every request line of a paginated log has a new key), costs the same
+/// whatever the key's length, and two texts share a hash with odds of about 2^-128.
+type KeyHash = u128;
+
+fn key_hash(text: &str) -> KeyHash {
+    xxhash_rust::xxh3::xxh3_128(text.as_bytes())
+}
+
 /// Where a matching event was: enough to point a finding at it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Mark {
@@ -73,7 +82,7 @@ impl Run {
 /// count / burst state for one rule.
 #[derive(Debug)]
 pub struct CountState {
-    keys: LruCache<String, Run>,
+    keys: LruCache<KeyHash, Run>,
     threshold: usize,
     window: f64,
     span: Option<f64>,
@@ -106,10 +115,8 @@ impl CountState {
         values: &[Option<f64>],
     ) -> CountOutcome {
         let t = ts.unwrap_or_default();
-        if !self.keys.contains(key) {
-            self.keys.put(key.to_string(), Run::new());
-        }
-        let run = self.keys.get_mut(key).expect("inserted above");
+        let key = key_hash(key);
+        let run = self.keys.get_or_insert_mut(key, Run::new);
         let gap_ok = run.last.is_some_and(|l| t.secs_since(l) <= self.window);
         if let Some(f) = run.finding {
             if gap_ok {
@@ -162,7 +169,7 @@ impl CountState {
 
     /// Ties the burst just crossed for `key` to finding `idx`.
     pub fn set_finding(&mut self, key: &str, idx: usize) {
-        if let Some(run) = self.keys.get_mut(key) {
+        if let Some(run) = self.keys.get_mut(&key_hash(key)) {
             run.finding = Some(idx);
         }
     }
@@ -186,7 +193,7 @@ impl CountState {
 /// repeat state for one rule: per scope, the values seen and where.
 #[derive(Debug)]
 pub struct RepeatState {
-    scopes: LruCache<String, Seen>,
+    scopes: LruCache<KeyHash, Seen>,
     window: Option<f64>,
     /// Bytes held (keys, values, evidence), kept under [`REPEAT_STATE_BYTES`].
     bytes: usize,
@@ -195,7 +202,7 @@ pub struct RepeatState {
 /// The values seen in one scope, and the bytes they hold.
 #[derive(Debug)]
 struct Seen {
-    values: LruCache<String, Mark>,
+    values: LruCache<KeyHash, Mark>,
     bytes: usize,
 }
 
@@ -206,8 +213,8 @@ pub const REPEAT_STATE_BYTES: usize = 8 << 20;
 /// What an entry costs besides its text (map slots, the mark's fields).
 const ENTRY_OVERHEAD: usize = 96;
 
-fn cost(value: &str, mark: &Mark) -> usize {
-    value.len() + mark.evidence.len() + ENTRY_OVERHEAD
+fn cost(mark: &Mark) -> usize {
+    std::mem::size_of::<KeyHash>() + mark.evidence.len() + ENTRY_OVERHEAD
 }
 
 impl RepeatState {
@@ -222,11 +229,12 @@ impl RepeatState {
 
     /// Records `value` in `scope`; returns where it was seen before, if it was.
     pub fn observe(&mut self, scope: &str, value: &str, mark: Mark) -> Option<Mark> {
-        if !self.scopes.contains(scope) {
+        let (scope, value) = (key_hash(scope), key_hash(value));
+        if !self.scopes.contains(&scope) {
             // Grows on demand (most scopes see a few values); the caps are enforced below.
-            let bytes = scope.len() + ENTRY_OVERHEAD;
+            let bytes = std::mem::size_of::<KeyHash>() + ENTRY_OVERHEAD;
             if let Some((_, old)) = self.scopes.push(
-                scope.to_string(),
+                scope,
                 Seen {
                     values: LruCache::unbounded(),
                     bytes,
@@ -236,14 +244,14 @@ impl RepeatState {
             }
             self.bytes += bytes;
         }
-        let seen = self.scopes.get_mut(scope).expect("inserted above");
+        let seen = self.scopes.get_mut(&scope).expect("inserted above");
         if seen.values.len() >= SEEN_PER_SCOPE {
-            if let Some((v, m)) = seen.values.pop_lru() {
-                seen.bytes -= cost(&v, &m);
-                self.bytes -= cost(&v, &m);
+            if let Some((_, m)) = seen.values.pop_lru() {
+                seen.bytes -= cost(&m);
+                self.bytes -= cost(&m);
             }
         }
-        if let Some(prev) = seen.values.get(value) {
+        if let Some(prev) = seen.values.get(&value) {
             let fresh = match (self.window, prev.ts, mark.ts) {
                 (Some(w), Some(a), Some(b)) => b.secs_since(a) <= w,
                 _ => true,
@@ -252,9 +260,9 @@ impl RepeatState {
                 return Some(prev.clone());
             }
         }
-        let add = cost(value, &mark);
-        if let Some(old) = seen.values.put(value.to_string(), mark) {
-            let c = cost(value, &old);
+        let add = cost(&mark);
+        if let Some(old) = seen.values.put(value, mark) {
+            let c = cost(&old);
             seen.bytes -= c;
             self.bytes -= c;
         }
