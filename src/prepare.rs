@@ -15,30 +15,41 @@ use crate::rules::{RuleSet, SlotHit};
 
 const NONE: u32 = u32::MAX;
 
-/// A string of a record: a byte range of its line, or unescaped text.
-#[derive(Debug)]
-enum Text {
-    At(u32, u32),
-    Owned(Box<str>),
-}
+/// A string of a record: a byte range of its line, or (flag [`OWNED`]) of the chunk's
+/// unescaped texts. Eight bytes, so a prepared chunk stays small (report of #16: the in-flight
+/// chunks were most of the memory on two cores).
+#[derive(Clone, Copy, Debug)]
+struct Text(u32, u32);
+
+/// Marks a [`Text`] whose range is in [`Prepared::owned`].
+const OWNED: u32 = 1 << 31;
+/// Lines, and unescaped text per chunk, past this are left to the engine's own parser (their
+/// ranges would not fit beside the flag).
+const MAX_PREPARED_BYTES: usize = 1 << 30;
 
 impl Text {
-    fn of(line: &str, s: Cow<'_, str>) -> Text {
+    fn of(line: &str, s: Cow<'_, str>, owned: &mut String) -> Text {
         let base = line.as_ptr() as usize;
         let p = s.as_ptr() as usize;
         match s {
             Cow::Borrowed(b) if p >= base && p + b.len() <= base + line.len() => {
-                Text::At((p - base) as u32, (p - base + b.len()) as u32)
+                Text((p - base) as u32, (p - base + b.len()) as u32)
             }
-            other => Text::Owned(other.into_owned().into_boxed_str()),
+            other => {
+                let start = owned.len();
+                owned.push_str(&other);
+                Text(start as u32 | OWNED, owned.len() as u32)
+            }
         }
     }
 
-    fn get<'a>(&self, line: &'a str) -> Cow<'a, str> {
-        match self {
-            Text::At(a, b) => Cow::Borrowed(&line[*a as usize..*b as usize]),
-            Text::Owned(s) => Cow::Owned(s.to_string()),
-        }
+    fn get<'a>(self, line: &'a str, owned: &'a str) -> Cow<'a, str> {
+        let Text(a, b) = self;
+        Cow::Borrowed(if a & OWNED != 0 {
+            &owned[(a & !OWNED) as usize..b as usize]
+        } else {
+            &line[a as usize..b as usize]
+        })
     }
 }
 
@@ -71,6 +82,8 @@ pub struct Prepared {
     recs: Vec<PreRecord>,
     fields: Vec<(Text, PValue)>,
     hits: Vec<SlotHit>,
+    /// The unescaped strings of the chunk's records, one after the other.
+    owned: String,
 }
 
 /// A record handed back to the parser, and its condition results for the engine.
@@ -86,6 +99,7 @@ impl Prepared {
         self.recs.clear();
         self.fields.clear();
         self.hits.clear();
+        self.owned.clear();
         let mut bits = Vec::new();
         // One scratch per worker thread: its memos stay warm from chunk to chunk.
         thread_local! {
@@ -93,7 +107,14 @@ impl Prepared {
         }
         for_each_line(chunk, |l| {
             let line = match &l.text {
-                Cow::Borrowed(s) if !l.lossy && memchr::memchr(0x1b, s.as_bytes()).is_none() => *s,
+                Cow::Borrowed(s)
+                    if !l.lossy
+                        && s.len() < MAX_PREPARED_BYTES
+                        && self.owned.len() < MAX_PREPARED_BYTES
+                        && memchr::memchr(0x1b, s.as_bytes()).is_none() =>
+                {
+                    *s
+                }
                 _ => {
                     self.lines.push(NONE);
                     return;
@@ -112,24 +133,25 @@ impl Prepared {
                 (start, self.hits.len() as u32)
             });
             let start = self.fields.len() as u32;
+            let owned = &mut self.owned;
             for (k, v) in ev.fields {
                 let v = match v {
-                    Value::Str(s) => PValue::Str(Text::of(line, s)),
+                    Value::Str(s) => PValue::Str(Text::of(line, s, owned)),
                     Value::Num(n) => PValue::Num(n),
                     Value::Bool(b) => PValue::Bool(b),
                     Value::Null => PValue::Null,
-                    Value::Json(j) => PValue::Json(Text::of(line, j)),
+                    Value::Json(j) => PValue::Json(Text::of(line, j, owned)),
                 };
-                self.fields.push((Text::of(line, k), v));
+                self.fields.push((Text::of(line, k, owned), v));
             }
             self.lines.push(self.recs.len() as u32);
             self.recs.push(PreRecord {
                 level: ev.level,
                 ts: ev.ts,
-                caller: ev.caller.map(|c| Text::of(line, c)),
+                caller: ev.caller.map(|c| Text::of(line, c, owned)),
                 // `event_of_record` stands in "" for a missing msg: the same on the way back.
-                msg: Some(Text::of(line, ev.msg)),
-                error: ev.error.map(|e| Text::of(line, e)),
+                msg: Some(Text::of(line, ev.msg, owned)),
+                error: ev.error.map(|e| Text::of(line, e, owned)),
                 fields: (start, self.fields.len() as u32),
                 hits,
             });
@@ -137,32 +159,33 @@ impl Prepared {
     }
 
     /// The prepared record of the chunk's `index`-th line (whose text is `line`), if any.
-    pub fn get<'p, 'a>(&'p self, index: usize, line: &'a str) -> Option<Pre<'p, 'a>> {
+    pub fn get<'a>(&'a self, index: usize, line: &'a str) -> Option<Pre<'a, 'a>> {
         let r = *self.lines.get(index)?;
         if r == NONE {
             return None;
         }
         let rec = &self.recs[r as usize];
+        let owned = self.owned.as_str();
         let fields = self.fields[rec.fields.0 as usize..rec.fields.1 as usize]
             .iter()
             .map(|(k, v)| {
                 let v = match v {
-                    PValue::Str(t) => Value::Str(t.get(line)),
+                    PValue::Str(t) => Value::Str(t.get(line, owned)),
                     PValue::Num(n) => Value::Num(*n),
                     PValue::Bool(b) => Value::Bool(*b),
                     PValue::Null => Value::Null,
-                    PValue::Json(t) => Value::Json(t.get(line)),
+                    PValue::Json(t) => Value::Json(t.get(line, owned)),
                 };
-                (k.get(line), v)
+                (k.get(line, owned), v)
             })
             .collect();
         Some(Pre {
             record: Record {
                 level: rec.level,
                 ts: rec.ts,
-                caller: rec.caller.as_ref().map(|t| t.get(line)),
-                msg: rec.msg.as_ref().map(|t| t.get(line)),
-                error: rec.error.as_ref().map(|t| t.get(line)),
+                caller: rec.caller.map(|t| t.get(line, owned)),
+                msg: rec.msg.map(|t| t.get(line, owned)),
+                error: rec.error.map(|t| t.get(line, owned)),
                 fields,
                 looks_zap: true,
             },
@@ -174,6 +197,11 @@ impl Prepared {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_prepared_field_is_24_bytes() {
+        assert!(std::mem::size_of::<(Text, PValue)>() <= 24);
+    }
 
     #[test]
     fn records_come_back_as_they_were_parsed() {
