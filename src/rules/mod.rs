@@ -264,6 +264,37 @@ impl Scanner {
     }
 }
 
+/// The literals of `pats` that matter: a slot is hit when any of its literals occurs, so a
+/// literal that contains another literal of the same slot (`"insecure-skip-verify"` beside
+/// `insecure-skip-verify`) adds nothing, and a repeated one neither. Used for the raw-line
+/// scanners, which run on every line: fewer literals, a faster search.
+fn prune(pats: Vec<(String, usize)>, ci: bool) -> Vec<(String, usize)> {
+    let norm: Vec<String> = pats
+        .iter()
+        .map(|(t, _)| {
+            if ci {
+                t.to_ascii_lowercase()
+            } else {
+                t.clone()
+            }
+        })
+        .collect();
+    let redundant = |i: usize| {
+        (0..pats.len()).any(|j| {
+            j != i
+                && pats[j].1 == pats[i].1
+                && norm[i].contains(norm[j].as_str())
+                // Of two equal literals the first stays.
+                && (norm[i] != norm[j] || j < i)
+        })
+    };
+    let keep: Vec<bool> = (0..pats.len()).map(|i| !redundant(i)).collect();
+    pats.into_iter()
+        .zip(keep)
+        .filter_map(|(p, k)| k.then_some(p))
+        .collect()
+}
+
 /// Texts longer than this are scanned every time (a long error rarely repeats byte for byte).
 const MEMO_TEXT_BYTES: usize = 512;
 /// A memo holds at most this many texts, and this many bytes of them; then it starts over.
@@ -371,11 +402,11 @@ impl RuleSet {
             // msg and error are short: ignoring case there costs little and keeps it simple.
             msg: Scanner::build(msg, true, true),
             error: Scanner::build(error, true, true),
-            raw: Scanner::build(raw, false, false),
+            raw: Scanner::build(prune(raw, false), false, false),
             // Case-insensitive literals are searched, lowercased, in a lowercased copy of the
             // line: the same result, but the search can use aho-corasick's fast prefilters.
             raw_ci: Scanner::build(
-                raw_ci
+                prune(raw_ci, true)
                     .into_iter()
                     .map(|(t, s)| (t.to_ascii_lowercase(), s))
                     .collect(),
@@ -537,6 +568,41 @@ mod tests {
         let mut fresh = Vec::new();
         b.prefilter(&ev, &mut fresh, &mut Scratch::default());
         assert_eq!(hb, fresh);
+    }
+
+    /// Pruned literals hit the same slots as all of them.
+    #[test]
+    fn pruning_keeps_what_the_slots_see() {
+        let pats: Vec<(String, usize)> = [
+            ("\"insecure-skip-verify\"", 0),
+            ("insecure-skip-verify", 0),
+            ("INSECURE-skip", 1),
+            ("insecure-skip-verify", 1),
+            ("401", 2),
+            ("401", 2),
+            ("status_code", 3),
+        ]
+        .into_iter()
+        .map(|(t, s)| (t.to_string(), s))
+        .collect();
+        for ci in [false, true] {
+            let kept = prune(pats.clone(), ci);
+            assert!(kept.len() < pats.len());
+            let all = Scanner::build(pats.clone(), ci, false).unwrap();
+            let few = Scanner::build(kept, ci, false).unwrap();
+            for text in [
+                "x \"insecure-skip-verify\": true",
+                "INSECURE-SKIP-VERIFY",
+                "insecure-skip only",
+                "status_code 401",
+                "nothing",
+            ] {
+                let (mut a, mut b) = (vec![false; 4], vec![false; 4]);
+                all.scan(text, &mut a);
+                few.scan(text, &mut b);
+                assert_eq!(a, b, "{text} ci={ci}");
+            }
+        }
     }
 
     #[test]
