@@ -352,7 +352,8 @@ impl DerivedCache {
     }
 }
 
-/// Parsed nested field values of one event: (field index, parsed JSON).
+/// Nested objects of one event, per field index: parsed (only for an object the scanner
+/// declines), and scanned into members (every other one).
 #[derive(Clone, Debug, Default)]
 pub struct NestedCache(
     std::cell::RefCell<Vec<(usize, serde_json::Value)>>,
@@ -431,18 +432,11 @@ impl<'a> Event<'a> {
             }
         };
         if let Some(members) = &scanned[pos].1 {
-            let text: &str = j;
-            return match pick(members, text, rest) {
-                None => None,
-                Some((v, "")) => value_text(v),
-                Some((v, deeper)) => match descend_text(v, deeper) {
-                    Descent::Found(t) => value_text(t),
-                    Descent::Absent => None,
-                    Descent::Unsure => {
-                        let parsed = serde_json::from_str::<serde_json::Value>(v).ok()?;
-                        descend(&parsed, deeper)
-                    }
-                },
+            let (v, deeper) = pick(members, j, rest)?;
+            return match descend_text(v, deeper) {
+                Descent::Found(t) => value_text(t),
+                Descent::Absent => None,
+                Descent::Unsure => descend(&serde_json::from_str(v).ok()?, deeper),
             };
         }
         drop(scanned);

@@ -195,16 +195,7 @@ impl Scanner {
             .ok()?;
         // Normalised once: the pairwise prefix test below allocates nothing (with the vendor
         // vocabulary a scanner holds hundreds of literals).
-        let texts: Vec<String> = pats
-            .iter()
-            .map(|(t, _)| {
-                if ci {
-                    t.to_ascii_lowercase()
-                } else {
-                    t.clone()
-                }
-            })
-            .collect();
+        let texts = normalised(&pats, ci);
         let prefixes = texts
             .iter()
             .enumerate()
@@ -264,13 +255,9 @@ impl Scanner {
     }
 }
 
-/// The literals of `pats` that matter: a slot is hit when any of its literals occurs, so a
-/// literal that contains another literal of the same slot (`"insecure-skip-verify"` beside
-/// `insecure-skip-verify`) adds nothing, and a repeated one neither. Used for the raw-line
-/// scanners, which run on every line: fewer literals, a faster search.
-fn prune(pats: Vec<(String, usize)>, ci: bool) -> Vec<(String, usize)> {
-    let norm: Vec<String> = pats
-        .iter()
+/// The literals' texts as the scanner compares them: lowercased when it ignores case.
+fn normalised(pats: &[(String, usize)], ci: bool) -> Vec<String> {
+    pats.iter()
         .map(|(t, _)| {
             if ci {
                 t.to_ascii_lowercase()
@@ -278,7 +265,15 @@ fn prune(pats: Vec<(String, usize)>, ci: bool) -> Vec<(String, usize)> {
                 t.clone()
             }
         })
-        .collect();
+        .collect()
+}
+
+/// The literals of `pats` that matter: a slot is hit when any of its literals occurs, so a
+/// literal that contains another literal of the same slot (`"insecure-skip-verify"` beside
+/// `insecure-skip-verify`) adds nothing, and a repeated one neither. Used for the raw-line
+/// scanners, which run on every line: fewer literals, a faster search.
+fn prune(pats: Vec<(String, usize)>, ci: bool) -> Vec<(String, usize)> {
+    let norm = normalised(&pats, ci);
     let redundant = |i: usize| {
         (0..pats.len()).any(|j| {
             j != i
