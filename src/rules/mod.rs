@@ -293,8 +293,8 @@ fn prune(pats: Vec<(String, usize)>, ci: bool) -> Vec<(String, usize)> {
 /// Texts longer than this are scanned every time (a long error rarely repeats byte for byte).
 const MEMO_TEXT_BYTES: usize = 512;
 /// A memo holds at most this many texts, and this many bytes of them; then it starts over.
-const MEMO_ENTRIES: usize = 4096;
-const MEMO_BYTES: usize = 1 << 20;
+const MEMO_ENTRIES: usize = 1024;
+const MEMO_BYTES: usize = 256 << 10;
 
 /// The prefilter's results per distinct text.
 #[derive(Default)]
