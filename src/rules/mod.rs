@@ -2,6 +2,7 @@
 //! This module holds the compiled form ([`Rule`], [`RuleSet`]) and the literal prefilter that
 //! lets a line no rule can match cost one Aho-Corasick scan.
 
+mod capped;
 pub mod condition;
 pub mod loader;
 pub mod select;

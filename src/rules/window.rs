@@ -8,9 +8,10 @@
 //! - `absence`: a start event with no expected event after it.
 
 use std::collections::VecDeque;
-use std::num::NonZeroUsize;
 
 use lru::LruCache;
+
+use super::capped::Capped;
 
 use crate::event::Timestamp;
 
@@ -82,7 +83,7 @@ impl Run {
 /// count / burst state for one rule.
 #[derive(Debug)]
 pub struct CountState {
-    keys: LruCache<KeyHash, Run>,
+    keys: Capped<KeyHash, Run>,
     threshold: usize,
     window: f64,
     span: Option<f64>,
@@ -97,7 +98,7 @@ impl CountState {
         max_keys: usize,
     ) -> Self {
         CountState {
-            keys: LruCache::new(NonZeroUsize::new(max_keys.max(1)).expect("max(1)")),
+            keys: Capped::new(max_keys),
             threshold: threshold.max(1),
             window: window_secs,
             span: span_secs,
@@ -193,7 +194,7 @@ impl CountState {
 /// repeat state for one rule: per scope, the values seen and where.
 #[derive(Debug)]
 pub struct RepeatState {
-    scopes: LruCache<KeyHash, Seen>,
+    scopes: Capped<KeyHash, Seen>,
     window: Option<f64>,
     /// Bytes held (keys, values, evidence), kept under [`REPEAT_STATE_BYTES`].
     bytes: usize,
@@ -221,7 +222,7 @@ impl RepeatState {
     /// New state; values older than `window_secs` (if set) no longer count.
     pub fn new(window_secs: Option<f64>, max_keys: usize) -> Self {
         RepeatState {
-            scopes: LruCache::new(NonZeroUsize::new(max_keys.max(1)).expect("max(1)")),
+            scopes: Capped::new(max_keys),
             window: window_secs,
             bytes: 0,
         }
@@ -303,20 +304,19 @@ impl RepeatState {
 /// absence state for one rule: per key, the start event still waiting for its expected event.
 #[derive(Debug)]
 pub struct AbsenceState {
-    waiting: LruCache<String, Mark>,
+    waiting: Capped<String, Mark>,
     within: Option<f64>,
     /// With `expect_before`: keys whose expected event already came (a later start of the key
     /// is satisfied); cleared when a decision is made.
-    satisfied: Option<LruCache<String, ()>>,
+    satisfied: Option<Capped<String, ()>>,
 }
 
 impl AbsenceState {
     /// New state; with `within_secs` the decision comes once log time passes the deadline,
     /// otherwise at the `until` event or at end of stream.
     pub fn new(within_secs: Option<f64>, max_keys: usize) -> Self {
-        let cap = NonZeroUsize::new(max_keys.max(1)).expect("max(1)");
         AbsenceState {
-            waiting: LruCache::new(cap),
+            waiting: Capped::new(max_keys),
             within: within_secs,
             satisfied: None,
         }
@@ -325,7 +325,7 @@ impl AbsenceState {
     /// An expected event that came *before* a start also satisfies it (`expect_before`).
     pub fn expect_before(mut self) -> Self {
         let cap = self.waiting.cap();
-        self.satisfied = Some(LruCache::new(cap));
+        self.satisfied = Some(Capped::new(cap));
         self
     }
 
@@ -400,7 +400,7 @@ impl AbsenceState {
 #[derive(Debug)]
 pub struct RatioState {
     matches: u64,
-    per: LruCache<String, f64>,
+    per: Capped<String, f64>,
 }
 
 impl RatioState {
@@ -408,7 +408,7 @@ impl RatioState {
     pub fn new(max_keys: usize) -> Self {
         RatioState {
             matches: 0,
-            per: LruCache::new(NonZeroUsize::new(max_keys.max(1)).expect("max(1)")),
+            per: Capped::new(max_keys),
         }
     }
 
