@@ -341,14 +341,14 @@ pub const DERIVED_SLOTS: usize = 17;
 /// Derived values of one event, one cell per derived name, each computed at most once and then
 /// lent out: several rules and templates ask one line for the same host or path template.
 #[derive(Clone, Debug, Default)]
-pub struct DerivedCache([std::cell::OnceCell<Option<Box<str>>>; DERIVED_SLOTS]);
+pub struct DerivedCache([std::cell::OnceCell<Option<String>>; DERIVED_SLOTS]);
 
 impl DerivedCache {
-    /// The value in cell `index`, computed by `f` the first time it is asked for.
+    /// The value in cell `index`, computed by `f` the first time it is asked for. Kept as the
+    /// `String` it was made as: shrinking it to a `Box<str>` cost a reallocation per path
+    /// template, once for every request line.
     pub fn get_or(&self, index: usize, f: impl FnOnce() -> Option<String>) -> Option<&str> {
-        self.0[index]
-            .get_or_init(|| f().map(String::into_boxed_str))
-            .as_deref()
+        self.0[index].get_or_init(f).as_deref()
     }
 }
 

@@ -54,6 +54,9 @@ struct Correlation {
     host: Option<String>,
     /// Connector calls finished so far: a new value marks a new call (a scope for windows).
     call_seq: u64,
+    /// `call_seq` as text once it is past 0, kept beside it: the keys of request lines name it
+    /// on every line.
+    call_seq_text: String,
     /// Resource types `Synced resources` named (at most [`MAX_SYNCED_TYPES`]).
     synced_types: Vec<String>,
     /// A sync step banner (`Syncing …`) or `Sync complete.` was seen.
@@ -66,11 +69,15 @@ const MAX_SYNCED_TYPES: usize = 256;
 impl Correlation {
     /// Values templates can name: `call_seq`, `step`, and (as a fallback) `host`. There is no
     /// "last gRPC method": request lines come *before* their call's `finished unary call` line.
-    fn get(&self, name: &str) -> Option<String> {
+    fn get(&self, name: &str) -> Option<&str> {
         match name {
-            "call_seq" => Some(self.call_seq.to_string()),
-            "step" => self.step.map(str::to_string),
-            "host" => self.host.clone(),
+            "call_seq" => Some(if self.call_seq == 0 {
+                "0"
+            } else {
+                &self.call_seq_text
+            }),
+            "step" => self.step,
+            "host" => self.host.as_deref(),
             _ => None,
         }
     }
@@ -115,6 +122,11 @@ impl Correlation {
         }
         if m.starts_with("finished unary call") || m.starts_with("finished stream call") {
             self.call_seq += 1;
+            self.call_seq_text.clear();
+            {
+                use std::fmt::Write;
+                let _ = write!(self.call_seq_text, "{}", self.call_seq);
+            }
         }
         if m == "Synced resources" && self.synced_types.len() < MAX_SYNCED_TYPES {
             if let Some(rt) = ev.field("resource_type_id").map(|v| v.as_text()) {
@@ -906,7 +918,7 @@ fn resolve<'x>(
     name: &str,
     caps: &'x Captures,
     ev: &'x Event<'_>,
-    corr: &Correlation,
+    corr: &'x Correlation,
 ) -> Option<Cow<'x, str>> {
     if let Some((_, v)) = caps.iter().find(|(k, _)| k == name) {
         return Some(Cow::Borrowed(v));
@@ -920,7 +932,7 @@ fn resolve<'x>(
     }
     context::lookup(ev, name)
         .filter(|s| !s.is_empty())
-        .or_else(|| corr.get(name).map(Cow::Owned))
+        .or_else(|| corr.get(name).map(Cow::Borrowed))
 }
 
 /// When a message is rendered: as its finding opens (streamed formats), when counts may still
