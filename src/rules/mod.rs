@@ -5,6 +5,7 @@
 mod capped;
 pub mod condition;
 pub mod loader;
+mod order;
 pub mod select;
 pub mod spec;
 pub mod template;
@@ -387,6 +388,19 @@ impl RuleSet {
                         }
                     }
                     _ => always.push(true),
+                }
+            }
+        }
+        // After the prefilter took its literals (their choice between equal children is by
+        // position), the conditions are put in the order that is cheapest to evaluate.
+        for r in &mut rules {
+            r.matcher.order_by_cost();
+            if let Some(w) = &mut r.window {
+                for c in [&mut w.reset, &mut w.expect, &mut w.until, &mut w.per]
+                    .into_iter()
+                    .flatten()
+                {
+                    c.order_by_cost();
                 }
             }
         }
