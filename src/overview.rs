@@ -75,13 +75,18 @@ impl Overview {
     /// The row of `rt`. Past [`MAX_TYPES`] rows, new types share one `(other types)` row, so
     /// a stream of any shape keeps the overview bounded (a crafted stream of 10 million type
     /// names held 2.4 GB).
-    fn row(&mut self, rt: String) -> &mut TypeRow {
-        let rt = if self.types.len() >= MAX_TYPES && !self.types.contains_key(&rt) {
-            OTHER_TYPES.to_string()
+    fn row(&mut self, rt: &str) -> &mut TypeRow {
+        let rt = if self.types.len() >= MAX_TYPES && !self.types.contains_key(rt) {
+            OTHER_TYPES
         } else {
             rt
         };
-        self.types.entry(rt).or_default()
+        // Looked up by `&str` first: most progress lines name a type that has its row.
+        let i = match self.types.get_index_of(rt) {
+            Some(i) => i,
+            None => self.types.insert_full(rt.to_string(), TypeRow::default()).0,
+        };
+        &mut self.types[i]
     }
 
     /// Reads one event (cheap for events that are not progress lines).
@@ -108,7 +113,7 @@ impl Overview {
             | "Request complete" => self.requests += 1,
             "Synced resources" => {
                 if let (Some(rt), Some(n)) = (rt_of(ev), num(ev, "count")) {
-                    self.row(rt).resources = Some(n);
+                    self.row(&rt).resources = Some(n);
                 }
             }
             "Syncing entitlements" | "Synced entitlements" | "Syncing grants" | "Synced grants" => {
@@ -116,7 +121,7 @@ impl Overview {
                 let done = num(ev, "synced").or_else(|| num(ev, "count"));
                 let total = num(ev, "total");
                 if let Some(done) = done {
-                    let row = self.row(rt);
+                    let row = self.row(&rt);
                     let slot = if m.ends_with("entitlements") {
                         &mut row.entitlements
                     } else {
@@ -128,11 +133,11 @@ impl Overview {
             "skipping sync action"
             | "skipping sync entitlement action"
             | "skipping sync grant action" => {
-                let rt = context::derive(ev, "resource_type").unwrap_or_else(|| "?".into());
+                let rt = context::derived(ev, "resource_type").unwrap_or("?");
                 self.row(rt).skipped += 1;
             }
             "ratelimit overlimit - waiting" => {
-                let rt = context::derive(ev, "resource_type").unwrap_or_else(|| "?".into());
+                let rt = context::derived(ev, "resource_type").unwrap_or("?");
                 let wait = ev
                     .get("wait_period")
                     .and_then(|v| crate::event::parse_number_or_duration(&v.as_text()))
@@ -144,7 +149,7 @@ impl Overview {
             "retrying operation" => {
                 let err = ev.error.as_deref().unwrap_or("");
                 if err.contains("429") || err.contains("Too Many Requests") {
-                    let rt = context::derive(ev, "resource_type").unwrap_or_else(|| "?".into());
+                    let rt = context::derived(ev, "resource_type").unwrap_or("?");
                     let wait = ev.get("wait").and_then(|v| v.as_f64()).unwrap_or(0.0);
                     let row = self.row(rt);
                     row.rate_limit_waits += 1;
@@ -167,7 +172,7 @@ impl Overview {
                 continue;
             };
             let count = v.get("count").and_then(|c| c.as_u64()).unwrap_or(0);
-            let row = self.row(rt.to_string());
+            let row = self.row(rt);
             row.calls = Some(row.calls.unwrap_or(0) + count);
         }
     }
@@ -192,9 +197,9 @@ impl Overview {
     }
 }
 
-fn rt_of(ev: &Event<'_>) -> Option<String> {
-    ev.get("resource_type_id")
-        .map(|v| v.as_text().into_owned())
+fn rt_of<'e>(ev: &'e Event<'_>) -> Option<std::borrow::Cow<'e, str>> {
+    ev.field("resource_type_id")
+        .map(|v| v.as_text())
         .filter(|s| !s.is_empty())
 }
 
@@ -215,7 +220,7 @@ mod tests {
     fn rows_are_capped_however_many_types_a_log_names() {
         let mut o = Overview::default();
         for i in 0..5000 {
-            o.row(format!("rt{i}")).resources = Some(1);
+            o.row(&format!("rt{i}")).resources = Some(1);
         }
         assert_eq!(o.types.len(), MAX_TYPES + 1);
         assert!(o.types.contains_key(OTHER_TYPES));

@@ -150,3 +150,45 @@ fn no_two_loud_findings_share_an_error_chain() {
     });
     assert!(checked > 40, "the corpus was read ({checked} files)");
 }
+
+/// An absence key past the key bound (256 bytes) is cut and hashed the same way for the start
+/// event and for the expected one, so a long key is satisfied like a short one.
+#[test]
+fn a_long_absence_key_meets_its_expected_event() {
+    let rule = r#"
+code = "BL990"
+name = "long-key-absence"
+category = "test"
+severity = "warning"
+message = "no end for {rt}"
+cause = "c"
+fix = "f"
+[docs]
+what = "w"
+why = "y"
+[match]
+field = "msg"
+equals = "begin"
+[window]
+kind = "absence"
+key = "{rt}"
+expect = { field = "msg", equals = "end" }
+"#;
+    let set = RuleSet::new(vec![baton_lint::rules::load_str("x.toml", rule).unwrap()]);
+    for len in [10, 400] {
+        let rt = "r".repeat(len);
+        let line =
+            |m: &str, t: u32| format!(r#"{{"level":"info","ts":{t},"msg":"{m}","rt":"{rt}"}}"#);
+        let met = format!("{}\n{}\n", line("begin", 1), line("end", 2));
+        assert!(
+            lint_text(&set, &met, "x.log").findings.is_empty(),
+            "key of {len} bytes"
+        );
+        let unmet = format!("{}\n", line("begin", 1));
+        assert_eq!(
+            lint_text(&set, &unmet, "x.log").findings.len(),
+            1,
+            "key of {len} bytes"
+        );
+    }
+}

@@ -268,20 +268,24 @@ impl<'r> Engine<'r> {
                 },
                 Slot::Expect => {
                     let w = w.expect("expect slot has a window");
-                    let key = self.key_of(w, &hit.caps, ev);
+                    let mut key = std::mem::take(&mut self.key_buf);
+                    self.key_into(w, &hit.caps, ev, &mut key);
                     if let State::Absence(s) = &mut self.states[ri] {
                         s.expect(&key);
                     }
+                    self.key_buf = key;
                 }
                 Slot::Per => {
                     let w = w.expect("per slot has a window");
-                    let key = self.key_of(w, &hit.caps, ev);
+                    let mut key = std::mem::take(&mut self.key_buf);
+                    self.key_into(w, &hit.caps, ev, &mut key);
                     let field = w.per_value.as_deref().unwrap_or("count");
                     let value = context::lookup(ev, field)
                         .and_then(|v| crate::event::parse_number_or_duration(&v));
                     if let (State::Ratio(s), Some(v)) = (&mut self.states[ri], value) {
                         s.per(&key, v);
                     }
+                    self.key_buf = key;
                 }
                 Slot::Until => {
                     if let State::Ratio(s) = &mut self.states[ri] {
@@ -399,11 +403,21 @@ impl<'r> Engine<'r> {
         }
     }
 
-    fn key_of(&self, w: &crate::rules::Window, caps: &Captures, ev: &Event<'_>) -> String {
-        w.key
-            .as_ref()
-            .map(|k| k.render(&|n| resolve(n, caps, ev, &self.corr)))
-            .unwrap_or_default()
+    /// The window key of `ev` for an expect or per event, rendered into `out` (a reused
+    /// buffer: an expect slot passes on most progress lines) and bounded as a start event's
+    /// key is, so that the two meet.
+    fn key_into(
+        &self,
+        w: &crate::rules::Window,
+        caps: &Captures,
+        ev: &Event<'_>,
+        out: &mut String,
+    ) {
+        out.clear();
+        if let Some(k) = &w.key {
+            k.render_to(&|n| resolve(n, caps, ev, &self.corr), out);
+            bound_key(out);
+        }
     }
 
     /// Opens (or merges into) the finding for an absence decided now: at the start event's
