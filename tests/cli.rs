@@ -1,6 +1,8 @@
 //! The binary as users run it: exit codes, stdin vs files, streaming through a real pipe,
 //! hostile bytes, a closed output pipe, rule-file errors and user rules.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -190,17 +192,13 @@ fn write_rule(dir: &std::path::Path, file: &str, body: &str) {
     std::fs::write(dir.join(file), body).unwrap();
 }
 
-const USER_RULE: &str = r#"code = "ACME001"
-name = "acme-widget-missing"
-category = "acme"
-severity = "error"
-message = "widget {widget} is missing"
-cause = "c"
-fix = "f"
-[docs]
-what = "w"
-why = "y"
-[match]
+fn user_rule() -> String {
+    common::rule_text(
+        "ACME001",
+        "acme-widget-missing",
+        "error",
+        "widget {widget} is missing",
+        r#"[match]
 field = "msg"
 regex = 'widget (?P<widget>\w+) not found'
 [[tests.invalid]]
@@ -211,12 +209,14 @@ input = '{"level":"error","ts":1,"msg":"widget cog not found"}'
 input = '{"level":"info","ts":1,"msg":"widget gear found"}'
 [[tests.valid]]
 input = '{"level":"info","ts":1,"msg":"Sync complete."}'
-"#;
+"#,
+    )
+}
 
 #[test]
 fn user_rules_fire_in_a_normal_run() {
     let dir = tempfile::tempdir().unwrap();
-    write_rule(dir.path(), "ACME001-acme-widget-missing.toml", USER_RULE);
+    write_rule(dir.path(), "ACME001-acme-widget-missing.toml", &user_rule());
     let d = dir.path().to_str().unwrap();
     let line = "{\"level\":\"error\",\"ts\":1,\"msg\":\"widget sprocket not found\"}\n";
     let (code, out, err) = run(
@@ -236,7 +236,7 @@ fn user_rules_fire_in_a_normal_run() {
 #[test]
 fn broken_rule_cases_are_named_missing_or_noisy() {
     let dir = tempfile::tempdir().unwrap();
-    let broken = USER_RULE
+    let broken = user_rule()
         .replace("widget cog not found", "widget cog is fine")
         .replace("widget gear found", "widget bolt not found");
     write_rule(dir.path(), "ACME001-acme-widget-missing.toml", &broken);
@@ -256,7 +256,7 @@ fn check_rules_names_file_line_col_of_a_bad_regex() {
     write_rule(
         dir.path(),
         "ACME001-acme-widget-missing.toml",
-        &USER_RULE.replace(r"(?P<widget>\w+)", "(unclosed"),
+        &user_rule().replace(r"(?P<widget>\w+)", "(unclosed"),
     );
     let (code, _, err) = run(&["check-rules", dir.path().to_str().unwrap()], b"");
     assert_eq!(code, 2);

@@ -155,26 +155,14 @@ fn no_two_loud_findings_share_an_error_chain() {
 /// event and for the expected one, so a long key is satisfied like a short one.
 #[test]
 fn a_long_absence_key_meets_its_expected_event() {
-    let rule = r#"
-code = "BL990"
-name = "long-key-absence"
-category = "test"
-severity = "warning"
-message = "no end for {rt}"
-cause = "c"
-fix = "f"
-[docs]
-what = "w"
-why = "y"
-[match]
-field = "msg"
-equals = "begin"
-[window]
-kind = "absence"
-key = "{rt}"
-expect = { field = "msg", equals = "end" }
-"#;
-    let set = RuleSet::new(vec![baton_lint::rules::load_str("x.toml", rule).unwrap()]);
+    let rule = common::rule_text(
+        "BL990",
+        "long-key-absence",
+        "warning",
+        "no end for {rt}",
+        "[match]\nfield = \"msg\"\nequals = \"begin\"\n[window]\nkind = \"absence\"\nkey = \"{rt}\"\nexpect = { field = \"msg\", equals = \"end\" }\n",
+    );
+    let set = RuleSet::new(vec![baton_lint::rules::load_str("x.toml", &rule).unwrap()]);
     for len in [10, 400] {
         let rt = "r".repeat(len);
         let line =

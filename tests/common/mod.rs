@@ -5,6 +5,14 @@ use std::fmt::Write;
 
 use baton_lint::Finding;
 
+/// The text of a rule file: the given head (code, name, severity, message) with placeholder
+/// category, cause, fix and docs, then `rest` (its `[match]` and the tables after it).
+pub fn rule_text(code: &str, name: &str, severity: &str, message: &str, rest: &str) -> String {
+    format!(
+        "code = \"{code}\"\nname = \"{name}\"\ncategory = \"test\"\nseverity = \"{severity}\"\nmessage = \"{message}\"\ncause = \"c\"\nfix = \"f\"\n[docs]\nwhat = \"w\"\nwhy = \"y\"\n{rest}"
+    )
+}
+
 /// A stable, reviewable text rendering of findings for snapshots.
 pub fn describe(findings: &[Finding]) -> String {
     let mut out = String::new();
