@@ -46,7 +46,6 @@ enum State {
 }
 
 /// What the stream said recently, for findings whose own line lacks it.
-#[derive(Default)]
 struct Correlation {
     /// The operation of the last step banner (`Syncing grants...` → `list-grants`).
     step: Option<&'static str>,
@@ -54,13 +53,25 @@ struct Correlation {
     host: Option<String>,
     /// Connector calls finished so far: a new value marks a new call (a scope for windows).
     call_seq: u64,
-    /// `call_seq` as text once it is past 0, kept beside it: the keys of request lines name it
-    /// on every line.
+    /// `call_seq` as text, kept beside it: the keys of request lines name it on every line.
     call_seq_text: String,
     /// Resource types `Synced resources` named (at most [`MAX_SYNCED_TYPES`]).
     synced_types: Vec<String>,
     /// A sync step banner (`Syncing …`) or `Sync complete.` was seen.
     sync_seen: bool,
+}
+
+impl Default for Correlation {
+    fn default() -> Self {
+        Correlation {
+            step: None,
+            host: None,
+            call_seq: 0,
+            call_seq_text: "0".into(),
+            synced_types: Vec::new(),
+            sync_seen: false,
+        }
+    }
 }
 
 /// Resource types remembered for the case hint.
@@ -71,11 +82,7 @@ impl Correlation {
     /// "last gRPC method": request lines come *before* their call's `finished unary call` line.
     fn get(&self, name: &str) -> Option<&str> {
         match name {
-            "call_seq" => Some(if self.call_seq == 0 {
-                "0"
-            } else {
-                &self.call_seq_text
-            }),
+            "call_seq" => Some(&self.call_seq_text),
             "step" => self.step,
             "host" => self.host.as_deref(),
             _ => None,
