@@ -276,7 +276,8 @@ impl<'r> Engine<'r> {
                 Slot::Expect => {
                     let w = w.expect("expect slot has a window");
                     let mut key = std::mem::take(&mut self.key_buf);
-                    self.key_into(w, &hit.caps, ev, &mut key);
+                    let (caps, corr) = (&hit.caps, &self.corr);
+                    render_bounded(w.key.as_ref(), &|n| resolve(n, caps, ev, corr), &mut key);
                     if let State::Absence(s) = &mut self.states[ri] {
                         s.expect(&key);
                     }
@@ -285,7 +286,8 @@ impl<'r> Engine<'r> {
                 Slot::Per => {
                     let w = w.expect("per slot has a window");
                     let mut key = std::mem::take(&mut self.key_buf);
-                    self.key_into(w, &hit.caps, ev, &mut key);
+                    let (caps, corr) = (&hit.caps, &self.corr);
+                    render_bounded(w.key.as_ref(), &|n| resolve(n, caps, ev, corr), &mut key);
                     let field = w.per_value.as_deref().unwrap_or("count");
                     let value = context::lookup(ev, field)
                         .and_then(|v| crate::event::parse_number_or_duration(&v));
@@ -407,23 +409,6 @@ impl<'r> Engine<'r> {
             let key = self.outcome_key(ri, caps, ev);
             self.outcomes
                 .failed(ri, idx, key, ev.ts, o.confirm_after_secs);
-        }
-    }
-
-    /// The window key of `ev` for an expect or per event, rendered into `out` (a reused
-    /// buffer: an expect slot passes on most progress lines) and bounded as a start event's
-    /// key is, so that the two meet.
-    fn key_into(
-        &self,
-        w: &crate::rules::Window,
-        caps: &Captures,
-        ev: &Event<'_>,
-        out: &mut String,
-    ) {
-        out.clear();
-        if let Some(k) = &w.key {
-            k.render_to(&|n| resolve(n, caps, ev, &self.corr), out);
-            bound_key(out);
         }
     }
 
@@ -637,12 +622,8 @@ impl<'r> Engine<'r> {
         let resolve = |n: &str| resolve(n, caps, ev, corr);
         // Keys are rendered into reused buffers: this runs for most request lines.
         let mut key = std::mem::take(&mut self.key_buf);
-        key.clear();
         let keyed = !matches!(self.states[ri], State::None | State::Ratio(_));
-        if let (true, Some(k)) = (keyed, &w.key) {
-            k.render_to(&resolve, &mut key);
-            bound_key(&mut key);
-        }
+        render_bounded(w.key.as_ref().filter(|_| keyed), &resolve, &mut key);
         match &mut self.states[ri] {
             State::None => {}
             State::Count(state) => {
@@ -694,11 +675,7 @@ impl<'r> Engine<'r> {
                     return;
                 }
                 let mut scope = std::mem::take(&mut self.scope_buf);
-                scope.clear();
-                if let Some(s) = &w.scope {
-                    s.render_to(&resolve, &mut scope);
-                    bound_key(&mut scope);
-                }
+                render_bounded(w.scope.as_ref(), &resolve, &mut scope);
                 let prev = state.observe(&scope, &key, Self::mark(ev));
                 self.scope_buf = scope;
                 if let Some(prev) = prev {
@@ -918,6 +895,21 @@ fn mark_text(raw: &str) -> String {
 /// Window keys, scopes and groups longer than this are cut and completed with a hash of the
 /// whole, so rule state stays bounded in bytes whatever the values a log holds.
 const MAX_KEY_BYTES: usize = 256;
+
+/// `t` rendered into `out` (cleared first: a reused buffer, as keys are made on most request
+/// and progress lines) and bounded: every window key and scope is made here, so the key of a
+/// start event and of its expected event meet whatever their length. No template: empty.
+fn render_bounded<'v>(
+    t: Option<&crate::rules::Template>,
+    get: &dyn Fn(&str) -> Option<Cow<'v, str>>,
+    out: &mut String,
+) {
+    out.clear();
+    if let Some(t) = t {
+        t.render_to(get, out);
+        bound_key(out);
+    }
+}
 
 fn bound_key(s: &mut String) {
     if s.len() <= MAX_KEY_BYTES {

@@ -16,7 +16,7 @@ pub struct Capped<K: Hash + Eq, V> {
     cap: usize,
 }
 
-impl<K: Hash + Eq + Clone, V> Capped<K, V> {
+impl<K: Hash + Eq, V> Capped<K, V> {
     /// An empty map for at most `cap` keys (at least one).
     pub fn new(cap: usize) -> Self {
         Capped {
@@ -68,25 +68,21 @@ impl<K: Hash + Eq + Clone, V> Capped<K, V> {
     /// The value of `k`, inserted from `f` if absent (evicting the least recently used entry
     /// when full); made the most recently used either way.
     pub fn get_or_insert_mut(&mut self, k: K, f: impl FnOnce() -> V) -> &mut V {
-        self.make_room_for(&k);
+        let _ = self.make_room_for(&k);
         self.map.get_or_insert_mut(k, f)
     }
 
     /// Inserts `k`; returns the value it replaced, if any. A new key evicts the least recently
     /// used one when full (dropped, as `LruCache::put` does).
     pub fn put(&mut self, k: K, v: V) -> Option<V> {
-        self.make_room_for(&k);
+        let _ = self.make_room_for(&k);
         self.map.put(k, v)
     }
 
     /// Inserts `k`; returns the entry it replaced (same key) or evicted (the least recently
     /// used, when full), as `LruCache::push` does.
     pub fn push(&mut self, k: K, v: V) -> Option<(K, V)> {
-        let evicted = if self.map.len() >= self.cap && !self.map.contains(&k) {
-            self.map.pop_lru()
-        } else {
-            None
-        };
+        let evicted = self.make_room_for(&k);
         let replaced = self.map.push(k, v);
         evicted.or(replaced)
     }
@@ -107,11 +103,13 @@ impl<K: Hash + Eq + Clone, V> Capped<K, V> {
         self.map.iter()
     }
 
-    /// Evicts the least recently used entry when full and `k` is new (the length is looked
-    /// at first: a map that is not full costs no second lookup).
-    fn make_room_for(&mut self, k: &K) {
+    /// Evicts and returns the least recently used entry when full and `k` is new (the length
+    /// is looked at first: a map that is not full costs no second lookup).
+    fn make_room_for(&mut self, k: &K) -> Option<(K, V)> {
         if self.map.len() >= self.cap && !self.map.contains(k) {
-            self.map.pop_lru();
+            self.map.pop_lru()
+        } else {
+            None
         }
     }
 }
