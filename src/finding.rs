@@ -80,6 +80,11 @@ pub struct Finding {
     /// at most); absent when it did not recover, or the rule has no `[outcome]`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recovered_at: Option<u64>,
+    /// How many more times the failure came back after its first burst (a window rule that
+    /// crossed its threshold again with the same fingerprint): each recurrence is folded into
+    /// this finding, so one failure stays one finding however long the stream.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub recurrences: u64,
     /// Consequences of this failure that other rules saw (absorbed into this root cause).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub also_seen: Vec<AlsoSeen>,
@@ -103,6 +108,10 @@ pub struct Finding {
     /// Decided: no other rule can own it any more (`engine::Engine::freeze_due`).
     #[serde(skip)]
     pub frozen: bool,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 fn ser_ts<S: serde::Serializer>(t: &Option<Timestamp>, s: S) -> Result<S::Ok, S::Error> {

@@ -77,18 +77,8 @@ fn streamed_findings_equal_the_final_report() {
     let set = RuleSet::new(load_builtin().unwrap());
     insta::glob!("../corpus", "**/*.log", |path| {
         let text = std::fs::read(path).unwrap();
-        let mut streamed = Vec::new();
-        let res = baton_lint::lint_reader(
-            &set,
-            std::io::Cursor::new(text),
-            "x",
-            baton_lint::ReadOptions::default(),
-            &mut |f| {
-                streamed.push((f.code.clone(), f.line));
-                Ok(())
-            },
-        )
-        .unwrap();
+        let (streamed, res) = common::lint_streaming(&set, text, "x");
+        let mut streamed: Vec<_> = streamed.into_iter().map(|f| (f.code, f.line)).collect();
         let mut fin: Vec<_> = res
             .findings
             .iter()
@@ -179,4 +169,116 @@ fn a_long_absence_key_meets_its_expected_event() {
             "key of {len} bytes"
         );
     }
+}
+
+/// One BL301 burst (five rate-limited retries of `rt`, one per second from `t`) and, when
+/// `ok`, the success that follows it.
+fn storm(t: u32, rt: &str, ok: bool) -> String {
+    let mut s = String::new();
+    for i in 0..5 {
+        s += &format!(
+            r#"{{"level":"warn","ts":{},"caller":"retry/retry.go:125","msg":"retrying operation","error":"sync-grants-for-resource: error listing grants: rpc error: code = Unavailable desc = error: listing grants for resource {rt}/42 failed: rpc error: code = Unavailable desc = 429 Too Many Requests","wait":2.0}}"#,
+            t + i
+        );
+        s.push('\n');
+    }
+    if ok {
+        s += &format!(
+            r#"{{"level":"info","ts":{},"caller":"ugrpc/logging.go:38","msg":"finished unary call with code OK","grpc.method":"ListGrants"}}"#,
+            t + 6
+        );
+        s.push('\n');
+    }
+    s
+}
+
+/// The BL301 findings of `log` under the builtin rules.
+fn storm_findings(log: &str) -> Vec<baton_lint::Finding> {
+    let set = RuleSet::new(load_builtin().unwrap());
+    let mut found = lint_text(&set, log, "x.log").findings;
+    found.retain(|f| f.code == "BL301");
+    found
+}
+
+#[test]
+fn a_failure_that_comes_back_is_one_finding() {
+    let log = [
+        storm(1000, "app", true),
+        storm(5000, "app", true),
+        storm(9000, "role", true),
+        storm(13000, "app", true),
+    ]
+    .concat();
+    let found = storm_findings(&log);
+    assert_eq!(found.len(), 2, "{}", common::describe(&found));
+    let (app, role) = (&found[0], &found[1]);
+    assert_ne!(app.fingerprint, role.fingerprint);
+    assert_eq!((app.recurrences, app.count, app.line), (2, 15, 1));
+    assert_eq!(app.last_line, 3 * 6 + 5);
+    assert_eq!(app.severity, Severity::Info, "every burst recovered");
+    assert!(
+        app.message.starts_with("5 rate-limited calls in 4s"),
+        "{}",
+        app.message
+    );
+    assert!(
+        app.message
+            .contains("it came back 2 more times (×15 in all, the last at line 23)"),
+        "{}",
+        app.message
+    );
+    assert_eq!((role.recurrences, role.count), (0, 5));
+}
+
+#[test]
+fn a_failure_that_came_back_and_stayed_is_not_recovered() {
+    let end = r#"{"level":"error","ts":9000,"msg":"error running connector","error":"rpc error: code = Unavailable desc = 429 Too Many Requests"}"#;
+    let log = [storm(1000, "app", true), storm(5000, "app", false)].concat() + end + "\n";
+    let found = storm_findings(&log);
+    assert_eq!(found.len(), 1, "{}", common::describe(&found));
+    assert_eq!(found[0].recurrences, 1);
+    assert_eq!(
+        found[0].severity,
+        Severity::Warning,
+        "the last burst failed"
+    );
+    assert_eq!(found[0].recovered_at, None);
+}
+
+#[test]
+fn bursts_of_ever_new_fingerprints_stay_bounded() {
+    let rule = common::rule_text(
+        "BL990",
+        "burst",
+        "warning",
+        "{count} bursts of {id}",
+        "[match]\nfield = \"msg\"\nequals = \"hit\"\n[window]\nkind = \"count\"\nthreshold = 2\nwindow_secs = 10\nkey = \"{id}\"\n",
+    );
+    let set = RuleSet::new(vec![baton_lint::rules::load_str("x.toml", &rule).unwrap()]);
+    // Ids of letters only, so no two normalize to the same fingerprint.
+    let id = |n: usize| -> String {
+        (0..3)
+            .map(|k| char::from(b'a' + ((n / 26usize.pow(k)) % 26) as u8))
+            .collect()
+    };
+    let mut log = String::new();
+    for n in 0..1500 {
+        for _ in 0..2 {
+            log += &format!(
+                "{{\"level\":\"warn\",\"ts\":{},\"msg\":\"hit\",\"id\":\"{}\"}}\n",
+                n * 100,
+                id(n)
+            );
+        }
+    }
+    let (streamed, r) = common::lint_streaming(&set, log.into_bytes(), "x.log");
+    // Each finding is streamed once, when it opens; the bursts folded into it later are not.
+    let print = |fs: &[baton_lint::Finding]| -> Vec<String> {
+        fs.iter().map(|f| f.fingerprint.clone()).collect()
+    };
+    assert_eq!(print(&streamed), print(&r.findings));
+    assert_eq!(r.findings.len(), 1000);
+    assert_eq!(r.stats.overflowed_findings, 500);
+    assert_eq!(r.findings.iter().map(|f| f.count).sum::<u64>(), 3000);
+    assert_eq!(r.findings[999].recurrences, 500);
 }

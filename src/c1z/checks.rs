@@ -62,6 +62,7 @@ impl Out<'_> {
                 .collect(),
             fingerprint: crate::finding::fingerprint(code, key, &IndexMap::new()),
             recovered_at: None,
+            recurrences: 0,
             also_seen: Vec::new(),
             source: None,
             vars: IndexMap::new(),

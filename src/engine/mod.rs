@@ -157,6 +157,10 @@ pub struct Engine<'r> {
     path: String,
     findings: Vec<Finding>,
     groups: HashMap<(usize, String), usize>,
+    /// The finding of each (count-window rule, fingerprint): where its later bursts fold.
+    bursts: HashMap<(usize, String), usize>,
+    /// Per rule, the finding of its last new group or burst.
+    latest: Vec<Option<usize>>,
     group_counts: Vec<usize>,
     states: Vec<State>,
     hits: Vec<bool>,
@@ -218,6 +222,8 @@ impl<'r> Engine<'r> {
             path: path.to_string(),
             findings: Vec::new(),
             groups: HashMap::new(),
+            bursts: HashMap::new(),
+            latest: vec![None; rules.rules.len()],
             group_counts: vec![0; rules.rules.len()],
             states,
             hits: Vec::with_capacity(rules.slot_count()),
@@ -642,23 +648,17 @@ impl<'r> Engine<'r> {
                         count,
                         maxes,
                     } => {
-                        let idx = self.open(ri, ev, caps, Some(&key));
-                        let f = &mut self.findings[idx];
-                        f.line = first.line;
-                        f.end_line = first.end_line;
-                        f.first_ts = first.ts.or(f.first_ts);
-                        f.count = count;
-                        f.evidence.clear();
-                        f.add_evidence(first.line, &first.evidence);
-                        f.add_evidence(ev.span.first_line, &ev.raw);
+                        let idx = self.open_burst(ri, ev, caps, &key, &first, count);
                         if let State::Count(state) = &mut self.states[ri] {
                             state.set_finding(&key, idx);
                         }
+                        let vars = &mut self.findings[idx].vars;
                         for (field, v) in w.max.iter().zip(maxes) {
-                            if let Some(v) = v {
-                                self.findings[idx]
-                                    .vars
-                                    .insert(format!("max.{field}"), crate::event::format_num(v));
+                            let Some(v) = v else { continue };
+                            let name = format!("max.{field}");
+                            let cur = vars.get(&name).and_then(|s| s.parse::<f64>().ok());
+                            if cur.is_none_or(|c| v > c) {
+                                vars.insert(name, crate::event::format_num(v));
                             }
                         }
                         self.aggregate(ri, idx, ev, caps);
@@ -758,6 +758,72 @@ impl<'r> Engine<'r> {
         }
     }
 
+    /// The finding for a count window of rule `ri` that crossed its threshold at `ev` (`count`
+    /// matches since `first`). A burst with the fingerprint of an earlier finding of the rule is
+    /// that failure coming back: it is folded into it (see [`Engine::recur`]), so a daemon's
+    /// rate-limit storms of a week are one finding and the engine's memory stays flat. Past
+    /// [`MAX_GROUPS_PER_RULE`] fingerprints a burst folds into the rule's latest finding.
+    fn open_burst(
+        &mut self,
+        ri: usize,
+        ev: &Event<'_>,
+        caps: &Captures,
+        key: &str,
+        first: &Mark,
+        count: u64,
+    ) -> usize {
+        let ctx = self.context_of(ev);
+        let fingerprint = crate::finding::fingerprint(&self.rules.rules[ri].code, key, &ctx);
+        let mut earlier = self.bursts.get(&(ri, fingerprint.clone())).copied();
+        if earlier.is_none() && self.group_counts[ri] >= MAX_GROUPS_PER_RULE {
+            earlier = self.latest[ri];
+            self.overflowed += u64::from(earlier.is_some());
+        }
+        if let Some(idx) = earlier {
+            self.recur(idx, ev, caps, first, count);
+            return idx;
+        }
+        let idx = self.open_with(ri, ev, caps, ctx, fingerprint);
+        let f = &mut self.findings[idx];
+        f.line = first.line;
+        f.end_line = first.end_line;
+        f.first_ts = first.ts.or(f.first_ts);
+        f.count = count;
+        f.evidence.clear();
+        f.add_evidence(first.line, &first.evidence);
+        f.add_evidence(ev.span.first_line, &ev.raw);
+        self.bursts.insert((ri, f.fingerprint.clone()), idx);
+        self.group_counts[ri] += 1;
+        self.latest[ri] = Some(idx);
+        idx
+    }
+
+    /// Folds a new burst (`count` matches from `first` to `ev`) into finding `idx`, the same
+    /// failure seen earlier. Its message keeps describing the first burst (its numbers are
+    /// kept as `burst.count` and `burst.span`); the finding's count and last line cover all.
+    /// The burst is one more failure for the finding's outcome: it waits again for a success.
+    /// A finding already streamed is not streamed again (a streaming sink sees each finding
+    /// once; its message claimed "at least" its count); the end-of-run formats tell the rest.
+    fn recur(&mut self, idx: usize, ev: &Event<'_>, caps: &Captures, first: &Mark, count: u64) {
+        let f = &mut self.findings[idx];
+        if f.recurrences == 0 {
+            let span = f.span_secs();
+            f.vars.insert("burst.count".into(), f.count.to_string());
+            if let Some(s) = span {
+                let s = crate::event::format_num(s.max(0.0).round());
+                f.vars.insert("burst.span".into(), s);
+            }
+        }
+        f.recurrences += 1;
+        f.count += count;
+        f.last_line = f.last_line.max(ev.span.last_line);
+        if ev.ts.is_some() {
+            f.last_ts = ev.ts;
+        }
+        f.add_evidence(first.line, &first.evidence);
+        self.occurred(idx, ev, caps);
+    }
+
     /// Merges `ev` into the finding of its group, or opens a new one. Returns its index.
     fn merge_or_open(
         &mut self,
@@ -814,18 +880,10 @@ impl<'r> Engine<'r> {
         }
     }
 
-    fn open(&mut self, ri: usize, ev: &Event<'_>, caps: &Captures, key: Option<&str>) -> usize {
-        let rule: &Rule = &self.rules.rules[ri];
-        let mut vars = IndexMap::new();
+    /// What a finding opened at `ev` says it happened in (redacted): the context keys the event
+    /// has, and the sync step when the event names no operation.
+    fn context_of(&self, ev: &Event<'_>) -> IndexMap<String, String> {
         let clean = ValueRedactor::new(&ev.raw);
-        for name in rule.message.names() {
-            if let Some(v) = resolve(name, caps, ev, &self.corr) {
-                vars.insert(name.to_string(), clean.value(name, &v));
-            }
-        }
-        for (k, v) in caps {
-            vars.entry(k.clone()).or_insert_with(|| clean.value(k, v));
-        }
         let mut ctx = IndexMap::new();
         for k in CONTEXT_KEYS {
             if let Some(v) = context::derived(ev, k) {
@@ -837,8 +895,37 @@ impl<'r> Engine<'r> {
                 ctx.insert("operation".into(), step.to_string());
             }
         }
+        ctx
+    }
+
+    fn open(&mut self, ri: usize, ev: &Event<'_>, caps: &Captures, key: Option<&str>) -> usize {
+        let ctx = self.context_of(ev);
+        let fingerprint =
+            crate::finding::fingerprint(&self.rules.rules[ri].code, key.unwrap_or(""), &ctx);
+        self.open_with(ri, ev, caps, ctx, fingerprint)
+    }
+
+    /// Opens a finding of rule `ri` at `ev` with its context and fingerprint already made.
+    fn open_with(
+        &mut self,
+        ri: usize,
+        ev: &Event<'_>,
+        caps: &Captures,
+        ctx: IndexMap<String, String>,
+        fingerprint: String,
+    ) -> usize {
+        let rule: &Rule = &self.rules.rules[ri];
+        let mut vars = IndexMap::new();
+        let clean = ValueRedactor::new(&ev.raw);
+        for name in rule.message.names() {
+            if let Some(v) = resolve(name, caps, ev, &self.corr) {
+                vars.insert(name.to_string(), clean.value(name, &v));
+            }
+        }
+        for (k, v) in caps {
+            vars.entry(k.clone()).or_insert_with(|| clean.value(k, v));
+        }
         let line = ev.span.first_line;
-        let fingerprint = crate::finding::fingerprint(&rule.code, key.unwrap_or(""), &ctx);
         let mut f = Finding {
             code: rule.code.clone(),
             name: rule.name.clone(),
@@ -858,6 +945,7 @@ impl<'r> Engine<'r> {
             rule: ri,
             streamed: false,
             recovered_at: None,
+            recurrences: 0,
             also_seen: Vec::new(),
             source: None,
             chains: Vec::new(),
@@ -968,7 +1056,11 @@ fn render_template(template: &crate::rules::Template, f: &mut Finding, moment: M
     let span = f
         .span_secs()
         .map(|s| crate::event::format_num(s.max(0.0).round()));
-    let msg = template.render(&|n| match n {
+    let burst = |n: &str| f.vars.get(n).map(|s| Cow::Borrowed(s.as_str()));
+    let mut msg = template.render(&|n| match n {
+        // A failure that came back: the message tells its first burst (see `Engine::recur`).
+        "count" if f.recurrences > 0 => burst("burst.count"),
+        "span" if f.recurrences > 0 => burst("burst.span"),
         "count" if moment == Moment::Streamed => Some(Cow::Owned(format!("at least {}", f.count))),
         "count" => Some(Cow::Owned(f.count.to_string())),
         "span" => span.as_deref().map(Cow::Borrowed),
@@ -980,5 +1072,17 @@ fn render_template(template: &crate::rules::Template, f: &mut Finding, moment: M
             .or_else(|| f.context.get(n))
             .map(|s| Cow::Borrowed(s.as_str())),
     });
+    if f.recurrences > 0 {
+        let n = f.recurrences;
+        let times = if n == 1 { "time" } else { "times" };
+        let all = match moment {
+            Moment::Streamed => format!("at least {}", f.count),
+            Moment::Final => f.count.to_string(),
+        };
+        msg.push_str(&format!(
+            " — it came back {n} more {times} (×{all} in all, the last at line {})",
+            f.last_line
+        ));
+    }
     f.message = msg;
 }

@@ -127,7 +127,7 @@ pub fn sarif_document(s: &Summary<'_>) -> Value {
                 l["message"] = json!({ "text": "the log line" });
                 related.push(l);
             }
-            json!({
+            let mut result = json!({
                 "ruleId": f.code,
                 "ruleIndex": codes.iter().position(|c| *c == f.code).unwrap_or(0),
                 "level": level(f.severity),
@@ -141,7 +141,11 @@ pub fn sarif_document(s: &Summary<'_>) -> Value {
                     "alsoSeen": f.also_seen,
                     "firstTimestamp": f.first_ts.map(|t| t.to_rfc3339()),
                     "lastTimestamp": f.last_ts.map(|t| t.to_rfc3339()) },
-            })
+            });
+            if f.recurrences > 0 {
+                result["properties"]["recurrences"] = json!(f.recurrences);
+            }
+            result
         })
         .collect();
     let mut paths: Vec<&str> = s

@@ -51,3 +51,25 @@ pub fn bl_in(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// Lints `text` as a stream: the findings handed to the streaming sink, in order, and the
+/// end-of-input result.
+pub fn lint_streaming(
+    set: &baton_lint::RuleSet,
+    text: Vec<u8>,
+    path: &str,
+) -> (Vec<Finding>, baton_lint::InputResult) {
+    let mut streamed = Vec::new();
+    let res = baton_lint::lint_reader(
+        set,
+        std::io::Cursor::new(text),
+        path,
+        baton_lint::ReadOptions::default(),
+        &mut |f| {
+            streamed.push(f.clone());
+            Ok(())
+        },
+    )
+    .unwrap();
+    (streamed, res)
+}
