@@ -15,6 +15,17 @@ use crate::prepare::Prepared;
 use crate::rules::RuleSet;
 use crate::stats::Stats;
 
+/// Builds, on the calling thread, the automata and regexes that linting builds on first use
+/// (the baton vocabulary, the vendor vocabulary, the context patterns, the secret patterns).
+/// The `check` command runs it on a thread of its own while the rules load, so that a short
+/// log does not wait for them after its rules.
+pub fn warm_up() {
+    LazyLock::force(&BATON_VOCABULARY);
+    LazyLock::force(&crate::vendor::VOCABULARY);
+    crate::context::warm_up();
+    crate::redact::warm_up();
+}
+
 /// Words only baton connector logs use: one of them in a zap message marks a baton log.
 static BATON_VOCABULARY: LazyLock<AhoCorasick> = LazyLock::new(|| {
     AhoCorasick::new([

@@ -49,6 +49,23 @@ macro_rules! re {
     };
 }
 
+/// Compiles every pattern here now (see [`crate::check::warm_up`]).
+pub fn warm_up() {
+    for re in [
+        &WIRE_CODE,
+        &GRANTS_FOR,
+        &TYPE_EQ,
+        &UNKNOWN_RT,
+        &RT_PROVISIONER,
+        &DIAL,
+        &LOOKUP,
+        &URL,
+        &STATUS_TEXT,
+    ] {
+        LazyLock::force(re);
+    }
+}
+
 re!(WIRE_CODE, r"code = ([A-Za-z]+)");
 re!(
     GRANTS_FOR,

@@ -25,6 +25,7 @@ pub mod fuzzing;
 pub mod input;
 pub mod open;
 pub mod overview;
+pub mod par;
 pub mod parse;
 pub mod pipeline;
 pub mod prepare;

@@ -573,6 +573,11 @@ pub fn attach_source(cfg: &mut config::Config, args: &CheckArgs) -> Result<()> {
 }
 
 pub fn run(args: &CheckArgs) -> Result<u8> {
+    // Start-up on the second core: what linting compiles on first use is built while the
+    // rules load (if no thread can start, it is built when first needed, as before).
+    let _ = std::thread::Builder::new()
+        .name("warm-up".into())
+        .spawn(crate::check::warm_up);
     let mut cfg = config::resolve(&args.rules, args.fail_on)?;
     attach_source(&mut cfg, args)?;
     refuse_outputs_over_inputs(args)?;

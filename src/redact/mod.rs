@@ -20,7 +20,7 @@ use std::borrow::Cow;
 
 pub use keys::is_secret_key;
 pub use lines::LineRedactor;
-pub use text::redact_text;
+pub use text::{redact_text, warm_up};
 
 /// The replacement text.
 pub const REDACTED: &str = "REDACTED";

@@ -115,6 +115,11 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
 static ANY: LazyLock<RegexSet> =
     LazyLock::new(|| RegexSet::new(PATTERNS.iter().map(|p| p.src)).expect("static regex set"));
 
+/// Compiles the set that tells whether a text holds a secret (see [`crate::check::warm_up`]).
+pub fn warm_up() {
+    LazyLock::force(&ANY);
+}
+
 /// `text` with every secret the text patterns know replaced by `REDACTED`; borrowed when
 /// nothing was found. Idempotent: redacting the output again changes nothing.
 pub fn redact_text(text: &str) -> Cow<'_, str> {

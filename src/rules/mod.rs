@@ -404,25 +404,35 @@ impl RuleSet {
                 }
             }
         }
+        // The automata are built on two threads (they are most of a short run's start-up).
+        let ((msg, error), (raw, raw_ci)) = crate::par::join(
+            // msg and error are short: ignoring case there costs little and keeps it simple.
+            || {
+                (
+                    Scanner::build(msg, true, true),
+                    Scanner::build(error, true, true),
+                )
+            },
+            || {
+                let raw = Scanner::build(prune(raw, false), false, false);
+                // Case-insensitive literals are searched, lowercased, in a lowercased copy of
+                // the line: the same result, but the search can use aho-corasick's prefilters.
+                let lower = prune(raw_ci, true)
+                    .into_iter()
+                    .map(|(t, s)| (t.to_ascii_lowercase(), s))
+                    .collect();
+                (raw, Scanner::build(lower, false, false))
+            },
+        );
         RuleSet {
             id: RULE_SETS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             rules,
             slots,
             always,
-            // msg and error are short: ignoring case there costs little and keeps it simple.
-            msg: Scanner::build(msg, true, true),
-            error: Scanner::build(error, true, true),
-            raw: Scanner::build(prune(raw, false), false, false),
-            // Case-insensitive literals are searched, lowercased, in a lowercased copy of the
-            // line: the same result, but the search can use aho-corasick's fast prefilters.
-            raw_ci: Scanner::build(
-                prune(raw_ci, true)
-                    .into_iter()
-                    .map(|(t, s)| (t.to_ascii_lowercase(), s))
-                    .collect(),
-                false,
-                false,
-            ),
+            msg,
+            error,
+            raw,
+            raw_ci,
         }
     }
 
