@@ -3,6 +3,7 @@
 //! one finding (by the rule's `group` template). A light correlation context (the sync step,
 //! the last gRPC call) fills in what a failing line does not say itself.
 
+mod bursts;
 mod outcome;
 mod ownership;
 
@@ -159,7 +160,7 @@ pub struct Engine<'r> {
     groups: HashMap<(usize, String), usize>,
     /// The finding of each (count-window rule, fingerprint): where its later bursts fold.
     bursts: HashMap<(usize, String), usize>,
-    /// Per rule, the finding of its last new group or burst.
+    /// Per rule, the finding of its last new burst (see `bursts`).
     latest: Vec<Option<usize>>,
     group_counts: Vec<usize>,
     states: Vec<State>,
@@ -403,7 +404,7 @@ impl<'r> Engine<'r> {
 
     /// Records one occurrence of finding `idx`: its error chain, and a failure still waiting
     /// for its outcome.
-    fn occurred(&mut self, idx: usize, ev: &Event<'_>, caps: &Captures) {
+    pub(super) fn occurred(&mut self, idx: usize, ev: &Event<'_>, caps: &Captures) {
         let ri = self.findings[idx].rule;
         // A finding's first occurrences give its chains; later ones repeat them.
         if self.findings[idx].chains.len() < crate::finding::MAX_CHAINS {
@@ -758,72 +759,6 @@ impl<'r> Engine<'r> {
         }
     }
 
-    /// The finding for a count window of rule `ri` that crossed its threshold at `ev` (`count`
-    /// matches since `first`). A burst with the fingerprint of an earlier finding of the rule is
-    /// that failure coming back: it is folded into it (see [`Engine::recur`]), so a daemon's
-    /// rate-limit storms of a week are one finding and the engine's memory stays flat. Past
-    /// [`MAX_GROUPS_PER_RULE`] fingerprints a burst folds into the rule's latest finding.
-    fn open_burst(
-        &mut self,
-        ri: usize,
-        ev: &Event<'_>,
-        caps: &Captures,
-        key: &str,
-        first: &Mark,
-        count: u64,
-    ) -> usize {
-        let ctx = self.context_of(ev);
-        let fingerprint = crate::finding::fingerprint(&self.rules.rules[ri].code, key, &ctx);
-        let mut earlier = self.bursts.get(&(ri, fingerprint.clone())).copied();
-        if earlier.is_none() && self.group_counts[ri] >= MAX_GROUPS_PER_RULE {
-            earlier = self.latest[ri];
-            self.overflowed += u64::from(earlier.is_some());
-        }
-        if let Some(idx) = earlier {
-            self.recur(idx, ev, caps, first, count);
-            return idx;
-        }
-        let idx = self.open_with(ri, ev, caps, ctx, fingerprint);
-        let f = &mut self.findings[idx];
-        f.line = first.line;
-        f.end_line = first.end_line;
-        f.first_ts = first.ts.or(f.first_ts);
-        f.count = count;
-        f.evidence.clear();
-        f.add_evidence(first.line, &first.evidence);
-        f.add_evidence(ev.span.first_line, &ev.raw);
-        self.bursts.insert((ri, f.fingerprint.clone()), idx);
-        self.group_counts[ri] += 1;
-        self.latest[ri] = Some(idx);
-        idx
-    }
-
-    /// Folds a new burst (`count` matches from `first` to `ev`) into finding `idx`, the same
-    /// failure seen earlier. Its message keeps describing the first burst (its numbers are
-    /// kept as `burst.count` and `burst.span`); the finding's count and last line cover all.
-    /// The burst is one more failure for the finding's outcome: it waits again for a success.
-    /// A finding already streamed is not streamed again (a streaming sink sees each finding
-    /// once; its message claimed "at least" its count); the end-of-run formats tell the rest.
-    fn recur(&mut self, idx: usize, ev: &Event<'_>, caps: &Captures, first: &Mark, count: u64) {
-        let f = &mut self.findings[idx];
-        if f.recurrences == 0 {
-            let span = f.span_secs();
-            f.vars.insert("burst.count".into(), f.count.to_string());
-            if let Some(s) = span {
-                let s = crate::event::format_num(s.max(0.0).round());
-                f.vars.insert("burst.span".into(), s);
-            }
-        }
-        f.recurrences += 1;
-        f.count += count;
-        f.last_line = f.last_line.max(ev.span.last_line);
-        if ev.ts.is_some() {
-            f.last_ts = ev.ts;
-        }
-        f.add_evidence(first.line, &first.evidence);
-        self.occurred(idx, ev, caps);
-    }
-
     /// Merges `ev` into the finding of its group, or opens a new one. Returns its index.
     fn merge_or_open(
         &mut self,
@@ -882,7 +817,7 @@ impl<'r> Engine<'r> {
 
     /// What a finding opened at `ev` says it happened in (redacted): the context keys the event
     /// has, and the sync step when the event names no operation.
-    fn context_of(&self, ev: &Event<'_>) -> IndexMap<String, String> {
+    pub(super) fn context_of(&self, ev: &Event<'_>) -> IndexMap<String, String> {
         let clean = ValueRedactor::new(&ev.raw);
         let mut ctx = IndexMap::new();
         for k in CONTEXT_KEYS {
@@ -906,7 +841,7 @@ impl<'r> Engine<'r> {
     }
 
     /// Opens a finding of rule `ri` at `ev` with its context and fingerprint already made.
-    fn open_with(
+    pub(super) fn open_with(
         &mut self,
         ri: usize,
         ev: &Event<'_>,
