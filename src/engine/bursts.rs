@@ -28,7 +28,7 @@ impl Engine<'_> {
         let fingerprint = crate::finding::fingerprint(&self.rules.rules[ri].code, key, &ctx);
         let mut earlier = self.bursts.get(&(ri, fingerprint.clone())).copied();
         if earlier.is_none() && self.group_counts[ri] >= MAX_GROUPS_PER_RULE {
-            earlier = self.latest[ri];
+            earlier = super::latest_of(&self.bursts, ri);
             self.overflowed += u64::from(earlier.is_some());
         }
         if let Some(idx) = earlier {
@@ -46,7 +46,6 @@ impl Engine<'_> {
         f.add_evidence(ev.span.first_line, &ev.raw);
         self.bursts.insert((ri, f.fingerprint.clone()), idx);
         self.group_counts[ri] += 1;
-        self.latest[ri] = Some(idx);
         idx
     }
 

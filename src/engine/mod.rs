@@ -160,8 +160,6 @@ pub struct Engine<'r> {
     groups: HashMap<(usize, String), usize>,
     /// The finding of each (count-window rule, fingerprint): where its later bursts fold.
     bursts: HashMap<(usize, String), usize>,
-    /// Per rule, the finding of its last new burst (see `bursts`).
-    latest: Vec<Option<usize>>,
     group_counts: Vec<usize>,
     states: Vec<State>,
     hits: Vec<bool>,
@@ -224,7 +222,6 @@ impl<'r> Engine<'r> {
             findings: Vec::new(),
             groups: HashMap::new(),
             bursts: HashMap::new(),
-            latest: vec![None; rules.rules.len()],
             group_counts: vec![0; rules.rules.len()],
             states,
             hits: Vec::with_capacity(rules.slot_count()),
@@ -653,13 +650,9 @@ impl<'r> Engine<'r> {
                         if let State::Count(state) = &mut self.states[ri] {
                             state.set_finding(&key, idx);
                         }
-                        let vars = &mut self.findings[idx].vars;
                         for (field, v) in w.max.iter().zip(maxes) {
-                            let Some(v) = v else { continue };
-                            let name = format!("max.{field}");
-                            let cur = vars.get(&name).and_then(|s| s.parse::<f64>().ok());
-                            if cur.is_none_or(|c| v > c) {
-                                vars.insert(name, crate::event::format_num(v));
+                            if let Some(v) = v {
+                                keep_max(&mut self.findings[idx].vars, field, v);
                             }
                         }
                         self.aggregate(ri, idx, ev, caps);
@@ -735,11 +728,7 @@ impl<'r> Engine<'r> {
             else {
                 continue;
             };
-            let key = format!("max.{field}");
-            let cur = f.vars.get(&key).and_then(|s| s.parse::<f64>().ok());
-            if cur.is_none_or(|c| v > c) {
-                f.vars.insert(key, crate::event::format_num(v));
-            }
+            keep_max(&mut f.vars, field, v);
         }
         if let Some(ex) = &w.example {
             let val = ex.render(&|n| resolve(n, caps, ev, &self.corr));
@@ -780,13 +769,7 @@ impl<'r> Engine<'r> {
         }
         if self.group_counts[ri] >= MAX_GROUPS_PER_RULE {
             self.overflowed += 1;
-            let last = self
-                .groups
-                .iter()
-                .filter(|((r, _), _)| *r == ri)
-                .map(|(_, i)| *i)
-                .max()
-                .expect("cap > 0");
+            let last = latest_of(&self.groups, ri).expect("cap > 0");
             self.extend(last, ev, caps);
             return last;
         }
@@ -898,6 +881,24 @@ impl<'r> Engine<'r> {
         }
         idx
     }
+}
+
+/// The `max.<field>` aggregate of a finding's `vars` raised to `v` if it is higher.
+fn keep_max(vars: &mut IndexMap<String, String>, field: &str, v: f64) {
+    let key = format!("max.{field}");
+    let cur = vars.get(&key).and_then(|s| s.parse::<f64>().ok());
+    if cur.is_none_or(|c| v > c) {
+        vars.insert(key, crate::event::format_num(v));
+    }
+}
+
+/// The latest finding (highest index) a `(rule, …)` map holds for rule `ri`: where a rule's
+/// matches go once it reached its cap of distinct findings.
+fn latest_of(map: &HashMap<(usize, String), usize>, ri: usize) -> Option<usize> {
+    map.iter()
+        .filter(|((r, _), _)| *r == ri)
+        .map(|(_, i)| *i)
+        .max()
 }
 
 /// A window mark's text. Marks are made for every new key (every request line of a paginated
