@@ -7,7 +7,7 @@ use std::path::Path;
 
 use toml::Spanned;
 
-use super::condition::{CmpOp, Cond, LazyRegex, LitMatch, Pred};
+use super::condition::{CmpOp, Cond, LazyRegex, LitMatch, Needles, Pred};
 use super::spec::{CondSpec, RuleSpec, WindowSpec};
 use super::template::Template;
 use super::{Docs, Rule, Severity, Window, WindowKind};
@@ -548,7 +548,7 @@ fn leaf(
                 format!("`contains` strings add up to more than {MAX_PATTERN_BYTES} bytes"),
             ));
         }
-        Pred::Contains(lits)
+        Pred::Contains(Needles::new(lits))
     } else if let Some(r) = &s.regex {
         // The size limit bounds compiled programs, not a literal set (which skips the regex
         // engine): a million-word alternation took 1.7 GB (report D18). Cap the text.

@@ -64,7 +64,7 @@ impl Cond {
                 let test = match pred {
                     Pred::Exists(_) | Pred::EqualsText(_) | Pred::EqualsNum(_) | Pred::Cmp(..) => 1,
                     Pred::Literals(_) => 2,
-                    Pred::Contains(ls) => 1 + ls.len() as u32 / 2,
+                    Pred::Contains(ls) => 1 + ls.texts().len() as u32 / 2,
                     Pred::Regex(_, false) => 4,
                     Pred::Regex(_, true) => 6,
                 };
