@@ -12,6 +12,8 @@
 #   bench/run.sh 200 1        # smaller
 #   bench/run.sh --smoke      # 20 MB, 1 run: seconds (CI)
 #   BENCH_8G=1 bench/run.sh   # also stream 8 x the file through stdin to compare peak RSS
+# Then start-up: the first 20 lines of the debug log, linted STARTUP_RUNS times (default 100) by
+# examples/startup.rs: median and p90 wall time, largest peak RSS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,7 +26,7 @@ need jq jq
 need rg ripgrep
 [ -x /usr/bin/time ] || need time time
 
-cargo build --release --quiet --example gen_log
+cargo build --release --quiet --example gen_log --example startup
 cargo build --release --quiet
 BL=target/release/baton-lint
 mkdir -p target/bench
@@ -113,3 +115,11 @@ if [ -n "${SECS[anchor pa full-memo]:-}" ]; then
   awk -v a="${SECS[baton-lint file -j1]}" -v p="${SECS[anchor pa full-memo]}" \
     'BEGIN{ if (a <= 0) a = 0.01; printf "  one thread vs the fair anchor  %5.2fx  (>= 1.1x)\n", p/a }'
 fi
+
+# Start-up and a small log's memory (#16: <= 10 ms median wall, <= 8 MiB), after the
+# throughput runs so that nothing else runs beside them.
+TINY=target/bench/first-20.log
+head -n 20 "$F" > "$TINY"
+read -r med p90 rss < <(target/release/examples/startup "$BL" "$TINY" "${STARTUP_RUNS:-100}")
+printf '\nstart-up, 20-line log (%s runs): median %s ms, p90 %s ms (<= 10 ms); peak RSS %s MiB (<= 8 MiB)\n' \
+  "${STARTUP_RUNS:-100}" "$med" "$p90" "$rss"
