@@ -245,11 +245,15 @@ fn single_string_array(j: &str) -> Option<String> {
 
 /// Formats a float the way Go's `strconv.FormatFloat(f, 'f', -1, 64)` would for common values.
 pub fn format_num(n: f64) -> String {
-    if n.fract() == 0.0 && n.abs() < 1e15 {
-        format!("{}", n as i64)
-    } else {
-        format!("{n}")
+    match whole(n) {
+        Some(i) => itoa::Buffer::new().format(i).to_string(),
+        None => format!("{n}"),
     }
+}
+
+/// `n` as the integer [`format_num`] prints it as: whole numbers under 10^15.
+pub fn whole(n: f64) -> Option<i64> {
+    (n.fract() == 0.0 && n.abs() < 1e15).then_some(n as i64)
 }
 
 /// Parses a plain number or a Go duration string (`1m0s`, `29.998731s`, `183.4ms`, `4s`) into
@@ -576,6 +580,25 @@ fn descend(root: &serde_json::Value, path: &str) -> Option<Value<'static>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Strategy as _;
+
+    proptest::proptest! {
+        /// itoa prints what `format!` printed (the definition before it).
+        #[test]
+        fn format_num_keeps_its_definition(
+            n in proptest::prop_oneof![
+                (-2_000_000_000_000_000i64..2_000_000_000_000_000).prop_map(|i| i as f64),
+                proptest::num::f64::ANY,
+            ]
+        ) {
+            let old = if n.fract() == 0.0 && n.abs() < 1e15 {
+                format!("{}", n as i64)
+            } else {
+                format!("{n}")
+            };
+            proptest::prop_assert_eq!(format_num(n), old);
+        }
+    }
 
     /// A small random JSON value: keys that collide, differ in case or hold dots, repeated
     /// keys, escapes, arrays, whitespace.
