@@ -13,7 +13,7 @@
 #   bench/run.sh --smoke      # 20 MB, 1 run: seconds (CI)
 #   BENCH_8G=1 bench/run.sh   # also stream 8 x the file through stdin to compare peak RSS
 # Then start-up: the first 20 lines of the debug log, linted STARTUP_RUNS times (default 100) by
-# examples/startup.rs: median and p90 wall time, largest peak RSS.
+# examples/startup.rs: median and p90 wall time; then the largest peak RSS of 5 runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -120,6 +120,13 @@ fi
 # throughput runs so that nothing else runs beside them.
 TINY=target/bench/first-20.log
 head -n 20 "$F" > "$TINY"
-read -r med p90 rss < <(target/release/examples/startup "$BL" "$TINY" "${STARTUP_RUNS:-100}")
+read -r med p90 < <(target/release/examples/startup "$BL" "$TINY" "${STARTUP_RUNS:-100}")
+rss=0
+for _ in 1 2 3 4 5; do
+  /usr/bin/time -f "%M" -o target/bench/.time "$BL" --isolated -q "$TINY" > /dev/null 2>&1 || true
+  kb=$(tail -n 1 target/bench/.time)
+  if [ "$kb" -gt "$rss" ]; then rss=$kb; fi
+done
+rss=$(awk -v k="$rss" 'BEGIN{printf "%.1f", k/1024}')
 printf '\nstart-up, 20-line log (%s runs): median %s ms, p90 %s ms (<= 10 ms); peak RSS %s MiB (<= 8 MiB)\n' \
   "${STARTUP_RUNS:-100}" "$med" "$p90" "$rss"

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
-use crate::check::{InputResult, ReadOptions, lint_reader, lint_reader_here};
+use crate::check::{InputResult, ReadOptions, SMALL_FILE_BYTES, lint_reader, lint_reader_here};
 use crate::finding::Finding;
 use crate::open::{self, Guarded, Kind, Notes};
 use crate::overview::Overview;
@@ -195,7 +195,17 @@ pub fn lint_path(
     on_new: &mut dyn FnMut(&Finding) -> io::Result<()>,
 ) -> Vec<Unit> {
     let name = path.display().to_string();
-    let regular = std::fs::metadata(path).is_ok_and(|m| m.is_file());
+    let meta = std::fs::metadata(path).ok();
+    let regular = meta.as_ref().is_some_and(|m| m.is_file());
+    // A small log is linted here, threads unstarted (a compressed one still gets them for
+    // what it decompresses to: see `lint_stream`).
+    let opts = BatchOptions {
+        read: ReadOptions {
+            in_place: regular && meta.is_some_and(|m| m.len() <= SMALL_FILE_BYTES),
+            ..opts.read
+        },
+        ..opts
+    };
     if regular && matches!(crate::c1z::sniff(path), Ok(Some(_))) {
         return vec![lint_c1z(rules, path, &name, opts, on_new)];
     }
@@ -337,10 +347,12 @@ fn lint_stream(
             if let Some(enc) = enc {
                 notes.push(format!("{name}: decoded from {enc}"));
             }
-            vec![unit_of(
-                name,
-                lint_reader(rules, r, name, opts.read, on_new),
-            )]
+            let result = if outer && opts.read.in_place {
+                lint_reader_here(rules, r, name, opts.read, on_new)
+            } else {
+                lint_reader(rules, r, name, opts.read, on_new)
+            };
+            vec![unit_of(name, result)]
         }
     }
 }

@@ -68,15 +68,25 @@ pub struct InputResult {
 #[derive(Clone, Copy, Debug)]
 pub struct ReadOptions {
     pub max_line_bytes: usize,
-    /// Threads that parse and evaluate ahead of the engine (0: all in one thread).
+    /// Threads that parse and evaluate ahead of the engine (0: the engine's thread does it,
+    /// a reader thread reads ahead).
     pub workers: usize,
+    /// Read, parse and lint in the calling thread, with no thread at all: for a small regular
+    /// file, where starting threads costs more than they save (see [`SMALL_FILE_BYTES`]).
+    pub in_place: bool,
 }
+
+/// A regular file up to this size is linted in place ([`ReadOptions::in_place`]): at
+/// about 190 MB/s on one thread it takes a third of a millisecond, about what starting the
+/// reader and two workers costs, and their malloc arenas are a quarter of a 20-line log's RSS.
+pub const SMALL_FILE_BYTES: u64 = 64 << 10;
 
 impl Default for ReadOptions {
     fn default() -> Self {
         ReadOptions {
             max_line_bytes: input::DEFAULT_MAX_LINE_BYTES,
             workers: 0,
+            in_place: false,
         }
     }
 }

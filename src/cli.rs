@@ -200,8 +200,9 @@ pub struct CheckArgs {
     #[arg(long, value_name = "GLOB")]
     pub glob: Vec<String>,
     /// Threads to use (default: the number of CPUs). Several files are linted in parallel; a
-    /// single input is parsed and matched ahead on N threads. The output is the same, in input
-    /// order, whatever N; `-j 1` runs everything on one thread.
+    /// single input is parsed and matched ahead on N threads (a file of 64 KiB or less is
+    /// linted on one: threads would cost more than they save). The output is the same, in
+    /// input order, whatever N; `-j 1` runs everything on one thread.
     #[arg(short = 'j', long, value_name = "N", value_parser = parse_jobs)]
     pub jobs: Option<usize>,
     /// Also write FORMAT to PATH (repeatable), e.g. `--output sarif=findings.sarif`.

@@ -280,3 +280,47 @@ fn one_stream_gives_the_same_output_on_one_thread_and_on_several() {
         );
     }
 }
+
+/// A small file is linted in place (no reader or worker threads, `SMALL_FILE_BYTES`); the same
+/// bytes from stdin go through the reader and the workers. Both must find the same, in every
+/// format's view: the JSON document is compared whole.
+#[test]
+fn a_small_file_linted_in_place_finds_what_the_threads_find() {
+    let mut checked = 0;
+    for dir in ["", "clean", "parse", "demo"] {
+        let mut logs: Vec<PathBuf> = std::fs::read_dir(corpus(dir))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "log"))
+            .collect();
+        logs.sort();
+        for p in logs {
+            let bytes = std::fs::read(&p).unwrap();
+            if bytes.len() as u64 > baton_lint::check::SMALL_FILE_BYTES {
+                continue;
+            }
+            let name = p.display().to_string();
+            let by_path = Command::new(BIN)
+                .args(["--isolated", "--format", "json", "-j", "2", &name])
+                .output()
+                .unwrap();
+            let mut child = Command::new(BIN)
+                .args(["--isolated", "--format", "json", "-j", "2"])
+                .args(["--stdin-filename", &name, "-"])
+                .stdin(std::process::Stdio::piped())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            child.stdin.take().unwrap().write_all(&bytes).unwrap();
+            let by_stdin = child.wait_with_output().unwrap();
+            assert_eq!(by_path.status.code(), by_stdin.status.code(), "{name}");
+            assert_eq!(
+                String::from_utf8_lossy(&by_path.stdout),
+                String::from_utf8_lossy(&by_stdin.stdout),
+                "{name}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 40, "the corpus has small logs ({checked})");
+}

@@ -296,6 +296,7 @@ pub fn lint_inputs(
     let read = ReadOptions {
         max_line_bytes: args.max_line_bytes.max(1),
         workers: if jobs > 1 { jobs } else { 0 },
+        in_place: false,
     };
     let opts = BatchOptions {
         read,
