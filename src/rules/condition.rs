@@ -44,6 +44,7 @@ pub struct Needles {
 }
 
 impl Needles {
+    /// The literals `texts`, each with its searcher.
     pub fn new(texts: Vec<String>) -> Needles {
         let finders = texts
             .iter()

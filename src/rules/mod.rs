@@ -404,9 +404,10 @@ impl RuleSet {
                 }
             }
         }
-        // The automata are built on two threads (they are most of a short run's start-up). The
-        // msg scanner holds the vendor vocabulary and costs as much as the other three together
-        // (timed on a 20-line log): it gets a thread of its own.
+        // The automata are built on two threads (they are most of a short run's start-up). Built
+        // as msg + error against raw + raw_ci, one side took about 2 ms and the other 0.2 ms
+        // (timed on a 20-line log): msg and error hold the vendor vocabulary (241 and 172
+        // literals). Now msg goes alone against the other three.
         let (msg, (error, raw, raw_ci)) = crate::par::join(
             // msg and error are short: ignoring case there costs little and keeps it simple.
             || Scanner::build(msg, true, true),
