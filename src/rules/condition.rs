@@ -333,7 +333,7 @@ fn field_literals(field: &str, pred: &Pred) -> Option<Vec<Lit>> {
         Pred::Contains(lits) => (lits.texts().to_vec(), false),
         Pred::EqualsText(s) => (vec![s.clone()], false),
         Pred::Regex(re, _) => re.literals()?.clone(),
-        Pred::Literals(lm) => (lm.set.clone(), false),
+        Pred::Literals(lm) => (lm.texts().to_vec(), false),
         _ => return None,
     };
     let places = places(field)?;
@@ -407,9 +407,14 @@ fn hir_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<String>> {
 pub struct LitMatch {
     start: bool,
     end: bool,
-    set: Vec<String>,
-    /// The searchers of an unanchored set (contains one).
-    anywhere: Option<Needles>,
+    set: LitSet,
+}
+
+/// A literal set: compared whole or at an end when anchored, searched for when not.
+#[derive(Debug, Clone)]
+enum LitSet {
+    Anchored(Vec<String>),
+    Anywhere(Needles),
 }
 
 impl LitMatch {
@@ -433,26 +438,34 @@ impl LitMatch {
         let rest = &parts[usize::from(start)..];
         let end = is(rest.last(), Look::End);
         let body = &rest[..rest.len() - usize::from(end)];
-        let set = concat_set(body, 64)?;
-        let anywhere = (!start && !end).then(|| Needles::new(set.clone()));
-        Some(LitMatch {
-            start,
-            end,
-            set,
-            anywhere,
-        })
+        let texts = concat_set(body, 64)?;
+        let set = if start || end {
+            LitSet::Anchored(texts)
+        } else {
+            LitSet::Anywhere(Needles::new(texts))
+        };
+        Some(LitMatch { start, end, set })
+    }
+
+    /// The literals, in order.
+    pub fn texts(&self) -> &[String] {
+        match &self.set {
+            LitSet::Anchored(t) => t,
+            LitSet::Anywhere(n) => n.texts(),
+        }
     }
 
     /// Whether `v` matches, as the regex would.
     pub fn matches(&self, v: &str) -> bool {
-        if let Some(n) = &self.anywhere {
-            return n.any_in(v);
-        }
-        self.set.iter().any(|l| match (self.start, self.end) {
-            (true, true) => v == l,
+        let set = match &self.set {
+            LitSet::Anywhere(n) => return n.any_in(v),
+            LitSet::Anchored(set) => set,
+        };
+        set.iter().any(|l| match (self.start, self.end) {
             (true, false) => v.starts_with(l.as_str()),
             (false, true) => v.ends_with(l.as_str()),
-            (false, false) => v.contains(l.as_str()),
+            // Both anchors (the unanchored set is searched above).
+            _ => v == l,
         })
     }
 }
@@ -495,20 +508,9 @@ fn concat_set(xs: &[regex_syntax::hir::Hir], cap: usize) -> Option<Vec<String>> 
     Some(out)
 }
 
-fn value_text<'e>(ev: &'e Event<'_>, field: &str) -> Option<Cow<'e, str>> {
-    match field {
-        "msg" => Some(Cow::Borrowed(&ev.msg)),
-        "error" => ev.error.as_deref().map(Cow::Borrowed),
-        "raw" => Some(Cow::Borrowed(&ev.raw)),
-        // A top-level field: borrowed, no allocation (the hot path).
-        _ => match ev.field(field) {
-            Some(v) => Some(v.as_text()),
-            None => context::lookup(ev, field),
-        },
-    }
-}
-
-/// `test` on the field's text ([`value_text`]), or false when there is none. A whole number
+/// `test` on the field's text, or false when there is none: `msg`, `error` and `raw` are the
+/// event's own, any other name a top-level field, else a dotted path or derived value
+/// ([`context::lookup`]). A whole number
 /// in a top-level field (`count`, `status_code`) is printed on the stack: the text tests of
 /// every `Synced resources` line (BL611's `count`) allocated and formatted it through
 /// `core::fmt` before (callgrind, 5 MB info-level log: 35 k numbers, about 480 instructions
@@ -521,7 +523,7 @@ fn test_text(ev: &Event<'_>, field: &str, test: impl FnOnce(&str) -> bool) -> bo
             None => return false,
         },
         "raw" => Cow::Borrowed(&*ev.raw),
-        // One lookup of the field (as `value_text`), and a whole number stays on the stack.
+        // One lookup of the field, and a whole number stays on the stack.
         _ => match ev.field(field) {
             Some(Value::Num(n)) => match crate::event::whole(*n) {
                 Some(i) => return test(itoa::Buffer::new().format(i)),
@@ -539,7 +541,7 @@ fn test_text(ev: &Event<'_>, field: &str, test: impl FnOnce(&str) -> bool) -> bo
 
 fn eval_field(ev: &Event<'_>, field: &str, pred: &Pred, caps: &mut Captures) -> bool {
     match pred {
-        Pred::Exists(want) => value_text(ev, field).is_some() == *want,
+        Pred::Exists(want) => test_text(ev, field, |_| true) == *want,
         Pred::Contains(lits) => test_text(ev, field, |v| lits.any_in(v)),
         Pred::EqualsText(s) => test_text(ev, field, |v| v == s.as_str()),
         Pred::Regex(re, false) => test_text(ev, field, |v| re.get().is_match(v)),
@@ -707,7 +709,7 @@ mod tests {
                 fields: vec![("count".into(), Value::Num(n))],
                 ..Event::text("x", crate::event::Span::default())
             };
-            let want = value_text(&ev, "count").map(Cow::into_owned);
+            let want = ev.field("count").map(|v| v.as_text().into_owned());
             let mut seen = None;
             assert!(test_text(&ev, "count", |v| {
                 seen = Some(v.to_string());
