@@ -78,7 +78,8 @@ pub struct ReadOptions {
 
 /// A regular file up to this size is linted in place ([`ReadOptions::in_place`]): at
 /// about 190 MB/s on one thread it takes a third of a millisecond, about what starting the
-/// reader and two workers costs, and their malloc arenas are a quarter of a 20-line log's RSS.
+/// reader and two workers costs (a 20-line log: 10.05 -> 9.44 ms median; its peak RSS did
+/// not change).
 pub const SMALL_FILE_BYTES: u64 = 64 << 10;
 
 impl Default for ReadOptions {

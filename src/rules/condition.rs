@@ -405,15 +405,16 @@ fn hir_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<String>> {
 /// (contains one). Matched with string comparisons: the same answers, without the regex engine.
 #[derive(Debug, Clone)]
 pub struct LitMatch {
-    start: bool,
-    end: bool,
     set: LitSet,
 }
 
-/// A literal set: compared whole or at an end when anchored, searched for when not.
+/// A literal set and where its literals must stand: the whole value (`^…$`), its start, its
+/// end, or anywhere (searched for).
 #[derive(Debug, Clone)]
 enum LitSet {
-    Anchored(Vec<String>),
+    Whole(Vec<String>),
+    Prefix(Vec<String>),
+    Suffix(Vec<String>),
     Anywhere(Needles),
 }
 
@@ -439,34 +440,31 @@ impl LitMatch {
         let end = is(rest.last(), Look::End);
         let body = &rest[..rest.len() - usize::from(end)];
         let texts = concat_set(body, 64)?;
-        let set = if start || end {
-            LitSet::Anchored(texts)
-        } else {
-            LitSet::Anywhere(Needles::new(texts))
+        let set = match (start, end) {
+            (true, true) => LitSet::Whole(texts),
+            (true, false) => LitSet::Prefix(texts),
+            (false, true) => LitSet::Suffix(texts),
+            (false, false) => LitSet::Anywhere(Needles::new(texts)),
         };
-        Some(LitMatch { start, end, set })
+        Some(LitMatch { set })
     }
 
     /// The literals, in order.
     pub fn texts(&self) -> &[String] {
         match &self.set {
-            LitSet::Anchored(t) => t,
+            LitSet::Whole(t) | LitSet::Prefix(t) | LitSet::Suffix(t) => t,
             LitSet::Anywhere(n) => n.texts(),
         }
     }
 
     /// Whether `v` matches, as the regex would.
     pub fn matches(&self, v: &str) -> bool {
-        let set = match &self.set {
-            LitSet::Anywhere(n) => return n.any_in(v),
-            LitSet::Anchored(set) => set,
-        };
-        set.iter().any(|l| match (self.start, self.end) {
-            (true, false) => v.starts_with(l.as_str()),
-            (false, true) => v.ends_with(l.as_str()),
-            // Both anchors (the unanchored set is searched above).
-            _ => v == l,
-        })
+        match &self.set {
+            LitSet::Whole(set) => set.iter().any(|l| v == l),
+            LitSet::Prefix(set) => set.iter().any(|l| v.starts_with(l.as_str())),
+            LitSet::Suffix(set) => set.iter().any(|l| v.ends_with(l.as_str())),
+            LitSet::Anywhere(n) => n.any_in(v),
+        }
     }
 }
 
@@ -510,11 +508,11 @@ fn concat_set(xs: &[regex_syntax::hir::Hir], cap: usize) -> Option<Vec<String>> 
 
 /// `test` on the field's text, or false when there is none: `msg`, `error` and `raw` are the
 /// event's own, any other name a top-level field, else a dotted path or derived value
-/// ([`context::lookup`]). A whole number
-/// in a top-level field (`count`, `status_code`) is printed on the stack: the text tests of
-/// every `Synced resources` line (BL611's `count`) allocated and formatted it through
-/// `core::fmt` before (callgrind, 5 MB info-level log: 35 k numbers, about 480 instructions
-/// each). The text is the same as [`crate::event::format_num`]'s.
+/// ([`context::lookup`]). A whole number in a top-level field (`count`, `status_code`) is
+/// printed on the stack: the text tests of every `Synced resources` line (BL611's `count`)
+/// allocated and formatted it through `core::fmt` before (callgrind, 5 MB info-level log:
+/// 35 k numbers, about 480 instructions each). The text is the same as
+/// [`crate::event::format_num`]'s.
 fn test_text(ev: &Event<'_>, field: &str, test: impl FnOnce(&str) -> bool) -> bool {
     let text = match field {
         "msg" => Cow::Borrowed(&*ev.msg),
