@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::event::{Event, Value};
+use crate::event::{Builtin, Event, KeyRef, Value};
 
 /// Names of the derived values, for docs and validation.
 pub const DERIVED: &[&str] = &[
@@ -302,6 +302,85 @@ pub fn lookup<'e>(ev: &'e Event<'_>, name: &str) -> Option<Cow<'e, str>> {
     derived(ev, name).map(Cow::Borrowed)
 }
 
+/// A name a rule or template reads on every event it is asked of, resolved when the rule
+/// loads: which built-in value, key slots ([`KeyRef`]) and derived value it is. Looking it up
+/// gives what [`lookup`] gives for its text, without the name comparisons and field scans.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FieldName {
+    text: String,
+    key: KeyRef,
+    derived: Option<u8>,
+}
+
+impl FieldName {
+    pub fn new(text: impl Into<String>) -> FieldName {
+        let text = text.into();
+        FieldName {
+            key: KeyRef::of(&text),
+            derived: derived_index(&text).map(|i| i as u8),
+            text,
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The built-in value it names, if any (`msg`, `error`, …).
+    pub fn builtin(&self) -> Option<Builtin> {
+        self.key.builtin
+    }
+
+    /// The event's value ([`Event::get`] of the text).
+    pub fn get<'e>(&self, ev: &'e Event<'_>) -> Option<Value<'e>> {
+        ev.get_by(&self.text, &self.key)
+    }
+
+    /// The event's top-level field of that key ([`Event::field`] of the text).
+    pub fn field<'e, 'a>(&self, ev: &'e Event<'a>) -> Option<&'e Value<'a>> {
+        ev.field_of(&self.text, &self.key)
+    }
+
+    /// [`lookup`] of the text.
+    pub fn lookup<'e>(&self, ev: &'e Event<'_>) -> Option<Cow<'e, str>> {
+        if let Some(v) = self.get(ev) {
+            return Some(v.into_text());
+        }
+        self.derived(ev).map(Cow::Borrowed)
+    }
+
+    /// [`derived`] of the text.
+    pub fn derived<'e>(&self, ev: &'e Event<'_>) -> Option<&'e str> {
+        let i = usize::from(self.derived?);
+        ev.derived.get_or(i, || derive(ev, DERIVED[i]))
+    }
+}
+
+impl std::ops::Deref for FieldName {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.text
+    }
+}
+
+impl From<&str> for FieldName {
+    fn from(text: &str) -> FieldName {
+        FieldName::new(text)
+    }
+}
+
+impl PartialEq<&str> for FieldName {
+    fn eq(&self, other: &&str) -> bool {
+        self.text == *other
+    }
+}
+
+impl std::fmt::Display for FieldName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
 const _: () = assert!(DERIVED.len() == crate::event::DERIVED_SLOTS);
 
 /// [`derive`], computed once per event and lent out: several rules and templates ask one line
@@ -447,6 +526,68 @@ mod tests {
         #[test]
         fn looks_like_id_keeps_its_definition(seg in "[0-9a-fA-Z@_=.~é-]{0,40}") {
             proptest::prop_assert_eq!(looks_like_id(seg.as_bytes()), looks_like_id_by_definition(&seg));
+        }
+    }
+
+    /// Keys and names for [`a_resolved_name_finds_what_its_text_finds`]: slotted keys, their
+    /// dotted children, built-in and derived names, and keys without a slot.
+    const NAMES: [&str; 16] = [
+        "count",
+        "action",
+        "action.page_token",
+        "action.operation",
+        "http",
+        "http.url_details",
+        "http.url_details.host",
+        "http.url_details.host.x",
+        "grpc.method",
+        "msg",
+        "level",
+        "host",
+        "resource_type",
+        "status_code",
+        "other",
+        "other.page_token",
+    ];
+
+    fn value_of(i: u8) -> Value<'static> {
+        match i % 6 {
+            0 => Value::Str(Cow::Borrowed("v")),
+            1 => Value::Num(f64::from(i)),
+            2 => Value::Json(Cow::Borrowed(
+                r#"{"page_token":"t1","operation":"list","host":{"x":"h"}}"#,
+            )),
+            3 => Value::Json(Cow::Borrowed(
+                r#"{"host":"api.example.com","url_details":{"host":"deep"}}"#,
+            )),
+            4 => Value::Str(Cow::Borrowed("")),
+            _ => Value::Null,
+        }
+    }
+
+    proptest::proptest! {
+        /// A name resolved at load (slots, built-in, derived index) finds exactly what its
+        /// text finds by name, whatever the event's keys: repeated, dotted, nested or unslotted.
+        #[test]
+        fn a_resolved_name_finds_what_its_text_finds(
+            keys in proptest::collection::vec((0usize..NAMES.len(), proptest::num::u8::ANY), 0..12),
+            name in 0usize..NAMES.len(),
+        ) {
+            let fields = keys
+                .iter()
+                .map(|&(k, v)| (Cow::Borrowed(NAMES[k]), value_of(v)))
+                .collect();
+            let ev = Event {
+                fields,
+                error: Some(Cow::Borrowed("dial tcp: lookup api.example.com: no such host")),
+                ..Event::text("a line", crate::event::Span::default())
+            };
+            let text = NAMES[name];
+            let resolved = FieldName::new(text);
+            proptest::prop_assert_eq!(resolved.get(&ev), ev.get(text));
+            proptest::prop_assert_eq!(resolved.field(&ev), ev.field(text));
+            proptest::prop_assert_eq!(resolved.lookup(&ev), lookup(&ev, text));
+            proptest::prop_assert_eq!(resolved.derived(&ev), derived(&ev, text));
         }
     }
 

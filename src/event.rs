@@ -7,6 +7,9 @@ use std::fmt;
 
 use serde_json::value::RawValue;
 
+mod slots;
+pub use slots::{Builtin, KeyRef, KeySlots, SLOT_KEYS, slot_of};
+
 /// Which parser recognised an event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EventKind {
@@ -337,6 +340,9 @@ pub struct Event<'a> {
     /// Derived values computed for this event (`context::lookup`): several rules and templates
     /// ask for the same status code, host or path template of one line.
     pub derived: DerivedCache,
+    /// Where the slotted keys are among `fields` (see [`KeySlots`]), filled on first use: the
+    /// fields must not change after a lookup.
+    pub slots: KeySlots,
 }
 
 /// How many derived values there are (`context::DERIVED` names them; checked there).
@@ -385,6 +391,7 @@ impl<'a> Event<'a> {
             raw: Cow::Borrowed(line),
             nested: NestedCache::default(),
             derived: DerivedCache::default(),
+            slots: KeySlots::default(),
         }
     }
 
@@ -393,22 +400,82 @@ impl<'a> Event<'a> {
     /// `http.url_details.path`), then as a dotted path into nested objects (`http.headers.Retry-After`,
     /// `action.page_token`).
     pub fn get(&self, name: &str) -> Option<Value<'_>> {
-        match name {
-            "msg" => return Some(Value::Str(Cow::Borrowed(&self.msg))),
-            "error" => return self.error.as_deref().map(|e| Value::Str(Cow::Borrowed(e))),
-            "level" => return self.level.map(|l| Value::Str(Cow::Borrowed(l.as_str()))),
-            "caller" => return self.caller.as_deref().map(|c| Value::Str(Cow::Borrowed(c))),
-            "raw" => return Some(Value::Str(Cow::Borrowed(&self.raw))),
-            "kind" => return Some(Value::Str(Cow::Borrowed(self.kind.as_str()))),
-            "ts" => return self.ts.map(|t| Value::Num(t.as_secs_f64())),
-            _ => {}
+        if let Some(b) = Builtin::of(name) {
+            return self.builtin(b);
         }
         if let Some(v) = self.field(name) {
             return Some(v.clone());
         }
-        // Dotted path: the longest key that is a prefix at a dot (the first field of that
-        // key), then descend. One pass over the fields: most names asked for on most lines
-        // (`action.page_token` on a request line) have no such key at all.
+        let head = self.dotted_head(name)?;
+        self.nested_value(head, name)
+    }
+
+    /// [`Event::get`] for a name resolved at load ([`KeyRef::of`] of `name`): the same value,
+    /// found through the slot table where the name has slots.
+    pub fn get_by(&self, name: &str, key: &KeyRef) -> Option<Value<'_>> {
+        if let Some(b) = key.builtin {
+            return self.builtin(b);
+        }
+        let table = self.slot_table();
+        if let Some(v) = self.field_by(name, key.slot, table) {
+            return Some(v.clone());
+        }
+        let head = match (&key.heads, table) {
+            (Some(heads), Some(t)) => heads
+                .iter()
+                .find_map(|&s| t[s as usize].checked_sub(1))
+                .map(usize::from)?,
+            _ => self.dotted_head(name)?,
+        };
+        self.nested_value(head, name)
+    }
+
+    /// A built-in value.
+    pub fn builtin(&self, b: Builtin) -> Option<Value<'_>> {
+        match b {
+            Builtin::Msg => Some(Value::Str(Cow::Borrowed(&self.msg))),
+            Builtin::Error => self.error.as_deref().map(|e| Value::Str(Cow::Borrowed(e))),
+            Builtin::Level => self.level.map(|l| Value::Str(Cow::Borrowed(l.as_str()))),
+            Builtin::Caller => self.caller.as_deref().map(|c| Value::Str(Cow::Borrowed(c))),
+            Builtin::Raw => Some(Value::Str(Cow::Borrowed(&self.raw))),
+            Builtin::Kind => Some(Value::Str(Cow::Borrowed(self.kind.as_str()))),
+            Builtin::Ts => self.ts.map(|t| Value::Num(t.as_secs_f64())),
+        }
+    }
+
+    fn slot_table(&self) -> Option<&[u8; SLOT_KEYS.len()]> {
+        self.slots
+            .table(self.fields.iter().map(|(k, _)| k.as_ref()))
+    }
+
+    /// The first top-level field named `key`, through the slot table when the key has a slot.
+    fn field_by(
+        &self,
+        key: &str,
+        slot: Option<u8>,
+        table: Option<&[u8; SLOT_KEYS.len()]>,
+    ) -> Option<&Value<'a>> {
+        match (slot, table) {
+            (Some(s), Some(t)) => {
+                let i = t[s as usize].checked_sub(1)?;
+                Some(&self.fields[usize::from(i)].1)
+            }
+            _ => self.field(key),
+        }
+    }
+
+    /// [`Event::field`] for a name resolved at load.
+    pub fn field_of(&self, key: &str, r: &KeyRef) -> Option<&Value<'a>> {
+        match r.slot {
+            Some(_) => self.field_by(key, r.slot, self.slot_table()),
+            None => self.field(key),
+        }
+    }
+
+    /// Dotted path: the longest key that is a prefix of `name` at a dot (the first field of
+    /// that key). One pass over the fields: most names asked for on most lines
+    /// (`action.page_token` on a request line) have no such key at all.
+    fn dotted_head(&self, name: &str) -> Option<usize> {
         let mut head: Option<usize> = None;
         for (i, (k, _)) in self.fields.iter().enumerate() {
             let at_dot = name.as_bytes().get(k.len()) == Some(&b'.');
@@ -419,7 +486,11 @@ impl<'a> Event<'a> {
                 head = Some(i);
             }
         }
-        let idx = head?;
+        head
+    }
+
+    /// The value at dotted `name` inside field `idx`, whose key is a prefix of `name` at a dot.
+    fn nested_value(&self, idx: usize, name: &str) -> Option<Value<'_>> {
         let rest = &name[self.fields[idx].0.len() + 1..];
         let Value::Json(j) = &self.fields[idx].1 else {
             return None;

@@ -80,7 +80,7 @@ pub fn unknown_placeholders(rule: &Rule) -> Vec<String> {
     known.extend(["msg", "error", "level", "caller", "ts", "raw"].map(String::from));
     rule.matcher.visit(&mut |c| {
         if let crate::rules::condition::Cond::Field { fields, pred } = c {
-            known.extend(fields.iter().cloned());
+            known.extend(fields.iter().map(|f| f.to_string()));
             if let crate::rules::condition::Pred::Regex(re, _) = pred {
                 known.extend(re.get().capture_names().flatten().map(String::from));
             }

@@ -281,7 +281,11 @@ impl<'r> Engine<'r> {
                     let w = w.expect("expect slot has a window");
                     let mut key = std::mem::take(&mut self.key_buf);
                     let (caps, corr) = (&hit.caps, &self.corr);
-                    render_bounded(w.key.as_ref(), &|n| resolve(n, caps, ev, corr), &mut key);
+                    render_bounded(
+                        w.key.as_ref(),
+                        &|n| resolve_name(n, caps, ev, corr),
+                        &mut key,
+                    );
                     if let State::Absence(s) = &mut self.states[ri] {
                         s.expect(&key);
                     }
@@ -291,7 +295,11 @@ impl<'r> Engine<'r> {
                     let w = w.expect("per slot has a window");
                     let mut key = std::mem::take(&mut self.key_buf);
                     let (caps, corr) = (&hit.caps, &self.corr);
-                    render_bounded(w.key.as_ref(), &|n| resolve(n, caps, ev, corr), &mut key);
+                    render_bounded(
+                        w.key.as_ref(),
+                        &|n| resolve_name(n, caps, ev, corr),
+                        &mut key,
+                    );
                     let field = w.per_value.as_deref().unwrap_or("count");
                     let value = context::lookup(ev, field)
                         .and_then(|v| crate::event::parse_number_or_duration(&v));
@@ -624,10 +632,11 @@ impl<'r> Engine<'r> {
         };
         let corr = &self.corr;
         let resolve = |n: &str| resolve(n, caps, ev, corr);
+        let named = |n: &context::FieldName| resolve_name(n, caps, ev, corr);
         // Keys are rendered into reused buffers: this runs for most request lines.
         let mut key = std::mem::take(&mut self.key_buf);
         let keyed = !matches!(self.states[ri], State::None | State::Ratio(_));
-        render_bounded(w.key.as_ref().filter(|_| keyed), &resolve, &mut key);
+        render_bounded(w.key.as_ref().filter(|_| keyed), &named, &mut key);
         match &mut self.states[ri] {
             State::None => {}
             State::Count(state) => {
@@ -669,7 +678,7 @@ impl<'r> Engine<'r> {
                     return;
                 }
                 let mut scope = std::mem::take(&mut self.scope_buf);
-                render_bounded(w.scope.as_ref(), &resolve, &mut scope);
+                render_bounded(w.scope.as_ref(), &named, &mut scope);
                 let prev = state.observe(&scope, &key, Self::mark(ev));
                 self.scope_buf = scope;
                 if let Some(prev) = prev {
@@ -925,12 +934,12 @@ const MAX_KEY_BYTES: usize = 256;
 /// start event and of its expected event meet whatever their length. No template: empty.
 fn render_bounded<'v>(
     t: Option<&crate::rules::Template>,
-    get: &dyn Fn(&str) -> Option<Cow<'v, str>>,
+    get: &dyn Fn(&context::FieldName) -> Option<Cow<'v, str>>,
     out: &mut String,
 ) {
     out.clear();
     if let Some(t) = t {
-        t.render_to(get, out);
+        t.render_named_to(get, out);
         bound_key(out);
     }
 }
@@ -957,6 +966,26 @@ fn resolve<'x>(
     ev: &'x Event<'_>,
     corr: &'x Correlation,
 ) -> Option<Cow<'x, str>> {
+    resolve_with(name, caps, ev, corr, || context::lookup(ev, name))
+}
+
+/// [`resolve`] of a name resolved at load (window keys and scopes: most request lines).
+fn resolve_name<'x>(
+    name: &context::FieldName,
+    caps: &'x Captures,
+    ev: &'x Event<'_>,
+    corr: &'x Correlation,
+) -> Option<Cow<'x, str>> {
+    resolve_with(name, caps, ev, corr, || name.lookup(ev))
+}
+
+fn resolve_with<'x>(
+    name: &str,
+    caps: &'x Captures,
+    ev: &'x Event<'_>,
+    corr: &'x Correlation,
+    lookup: impl FnOnce() -> Option<Cow<'x, str>>,
+) -> Option<Cow<'x, str>> {
     if let Some((_, v)) = caps.iter().find(|(k, _)| k == name) {
         return Some(Cow::Borrowed(v));
     }
@@ -967,7 +996,7 @@ fn resolve<'x>(
     if name == "before_sync" {
         return (!corr.sync_seen).then_some(Cow::Borrowed("before the sync started"));
     }
-    context::lookup(ev, name)
+    lookup()
         .filter(|s| !s.is_empty())
         .or_else(|| corr.get(name).map(Cow::Borrowed))
 }

@@ -222,6 +222,7 @@ impl Parser {
                 raw: Cow::Borrowed(line.text),
                 nested: Default::default(),
                 derived: Default::default(),
+                slots: Default::default(),
             };
             if let Some(rec) = c.fields.and_then(|f| json::parse_record(f, false)) {
                 ev.error = rec.error;
@@ -482,6 +483,7 @@ pub fn event_of_record<'a>(
         raw: Cow::Borrowed(raw),
         nested: Default::default(),
         derived: Default::default(),
+        slots: Default::default(),
     }
 }
 

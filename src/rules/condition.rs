@@ -6,8 +6,8 @@ use std::borrow::Cow;
 
 use regex::Regex;
 
-use crate::context;
-use crate::event::{Event, EventKind, Level, Value};
+use crate::context::{self, FieldName};
+use crate::event::{Builtin, Event, EventKind, Level, Value};
 
 /// A compiled condition.
 #[derive(Debug, Clone)]
@@ -17,7 +17,10 @@ pub enum Cond {
     Not(Box<Cond>),
     Level(Vec<Level>),
     Kind(Vec<EventKind>),
-    Field { fields: Vec<String>, pred: Pred },
+    Field {
+        fields: Vec<context::FieldName>,
+        pred: Pred,
+    },
 }
 
 /// A test on one value.
@@ -513,22 +516,22 @@ fn concat_set(xs: &[regex_syntax::hir::Hir], cap: usize) -> Option<Vec<String>> 
 /// allocated and formatted it through `core::fmt` before (callgrind, 5 MB info-level log:
 /// 35 k numbers, about 480 instructions each). The text is the same as
 /// [`crate::event::format_num`]'s.
-fn test_text(ev: &Event<'_>, field: &str, test: impl FnOnce(&str) -> bool) -> bool {
-    let text = match field {
-        "msg" => Cow::Borrowed(&*ev.msg),
-        "error" => match ev.error.as_deref() {
+fn test_text(ev: &Event<'_>, field: &FieldName, test: impl FnOnce(&str) -> bool) -> bool {
+    let text = match field.builtin() {
+        Some(Builtin::Msg) => Cow::Borrowed(&*ev.msg),
+        Some(Builtin::Error) => match ev.error.as_deref() {
             Some(e) => Cow::Borrowed(e),
             None => return false,
         },
-        "raw" => Cow::Borrowed(&*ev.raw),
+        Some(Builtin::Raw) => Cow::Borrowed(&*ev.raw),
         // One lookup of the field, and a whole number stays on the stack.
-        _ => match ev.field(field) {
+        _ => match field.field(ev) {
             Some(Value::Num(n)) => match crate::event::whole(*n) {
                 Some(i) => return test(itoa::Buffer::new().format(i)),
                 None => Cow::Owned(crate::event::format_num(*n)),
             },
             Some(v) => v.as_text(),
-            None => match context::lookup(ev, field) {
+            None => match field.lookup(ev) {
                 Some(t) => t,
                 None => return false,
             },
@@ -537,7 +540,7 @@ fn test_text(ev: &Event<'_>, field: &str, test: impl FnOnce(&str) -> bool) -> bo
     test(&text)
 }
 
-fn eval_field(ev: &Event<'_>, field: &str, pred: &Pred, caps: &mut Captures) -> bool {
+fn eval_field(ev: &Event<'_>, field: &FieldName, pred: &Pred, caps: &mut Captures) -> bool {
     match pred {
         Pred::Exists(want) => test_text(ev, field, |_| true) == *want,
         Pred::Contains(lits) => test_text(ev, field, |v| lits.any_in(v)),
@@ -570,8 +573,8 @@ fn eval_field(ev: &Event<'_>, field: &str, pred: &Pred, caps: &mut Captures) -> 
     }
 }
 
-fn num(ev: &Event<'_>, field: &str) -> Option<f64> {
-    if let Some(v) = ev.get(field) {
+fn num(ev: &Event<'_>, field: &FieldName) -> Option<f64> {
+    if let Some(v) = field.get(ev) {
         return v.as_f64();
     }
     context::derived_num(ev, field)
@@ -709,7 +712,7 @@ mod tests {
             };
             let want = ev.field("count").map(|v| v.as_text().into_owned());
             let mut seen = None;
-            assert!(test_text(&ev, "count", |v| {
+            assert!(test_text(&ev, &"count".into(), |v| {
                 seen = Some(v.to_string());
                 true
             }));
@@ -717,7 +720,10 @@ mod tests {
             assert_eq!(seen.as_deref(), Some(crate::event::format_num(n).as_str()));
         }
         let ev = Event::text("x", crate::event::Span::default());
-        assert!(!test_text(&ev, "count", |_| true), "no field, no test");
+        assert!(
+            !test_text(&ev, &"count".into(), |_| true),
+            "no field, no test"
+        );
     }
 
     #[test]
@@ -729,7 +735,7 @@ mod tests {
             };
             let derived = context::derived(&ev, "status_code")
                 .and_then(crate::event::parse_number_or_duration);
-            assert_eq!(num(&ev, "status_code"), derived, "{n}");
+            assert_eq!(num(&ev, &"status_code".into()), derived, "{n}");
         }
     }
 

@@ -622,7 +622,13 @@ fn leaf(
         .expect("n_pred == 1");
         Pred::Cmp(op, n)
     };
-    Ok(Cond::Field { fields, pred })
+    Ok(Cond::Field {
+        fields: fields
+            .into_iter()
+            .map(crate::context::FieldName::new)
+            .collect(),
+        pred,
+    })
 }
 
 #[cfg(test)]

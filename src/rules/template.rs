@@ -6,6 +6,8 @@
 use std::borrow::Cow;
 use std::fmt::Write;
 
+use crate::context::FieldName;
+
 /// A parsed template.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Template {
@@ -16,7 +18,7 @@ pub struct Template {
 enum Seg {
     Lit(String),
     Var {
-        name: String,
+        name: FieldName,
         filter: Option<Filter>,
     },
     Section(Vec<Seg>),
@@ -96,7 +98,7 @@ impl Template {
                 let top = &mut stack.last_mut().expect("non-empty").1;
                 flush(&mut lit, top);
                 top.push(Seg::Var {
-                    name: name.to_string(),
+                    name: FieldName::new(name),
                     filter,
                 });
                 i += end + 2;
@@ -146,8 +148,19 @@ impl Template {
         out
     }
 
-    /// [`Template::render`] appended to `out` (a reused buffer on hot paths).
+    /// [`Template::render`] appended to `out`.
     pub fn render_to<'v>(&self, get: &dyn Fn(&str) -> Option<Cow<'v, str>>, out: &mut String) {
+        render_into(&self.segs, &|n: &FieldName| get(n), out, false);
+    }
+
+    /// [`Template::render_to`] with the placeholders as names resolved at load: the hot paths
+    /// (window keys and scopes, rendered for most request lines) look them up without name
+    /// comparisons ([`FieldName`]).
+    pub fn render_named_to<'v>(
+        &self,
+        get: &dyn Fn(&FieldName) -> Option<Cow<'v, str>>,
+        out: &mut String,
+    ) {
         render_into(&self.segs, get, out, false);
     }
 }
@@ -171,7 +184,7 @@ fn parse_filter(f: &str, at: usize) -> Result<Filter, TemplateError> {
 /// was before the section).
 fn render_into<'v>(
     segs: &[Seg],
-    get: &dyn Fn(&str) -> Option<Cow<'v, str>>,
+    get: &dyn Fn(&FieldName) -> Option<Cow<'v, str>>,
     out: &mut String,
     in_section: bool,
 ) -> bool {
