@@ -88,7 +88,7 @@ re!(URL, r#"(https?://[^"\s]+)"#);
 // before v0.1.33), only for 401, 403, 407 and 429 there. Never digits in a time, a port or an id.
 re!(
     STATUS_TEXT,
-    r#"([1-5]\d\d) (?:Unauthorized|Forbidden|Too Many Requests|Not Found|Bad Request|Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout|Unprocessable Entity|Conflict|Method Not Allowed|Request Timeout|Not Implemented|Gone|Payment Required|Proxy Authentication Required)|(?i:http code|status[ _]?code|status)"?\s*[:=]?\s*"?([1-5]\d\d)|Error ([1-5]\d\d):|(?:^|: |desc = )(401|403|407|429)(?::? |$)"#
+    r#"\b([1-5]\d\d) (?:Unauthorized|Forbidden|Too Many Requests|Not Found|Bad Request|Internal Server Error|Bad Gateway|Service Unavailable|Gateway Timeout|Unprocessable Entity|Conflict|Method Not Allowed|Request Timeout|Not Implemented|Gone|Payment Required|Proxy Authentication Required)\b|(?i:\bhttp code|\bstatus[ _]?code|\bstatus)"?\s*[:=]?\s*"?([1-5]\d\d)\b|\bError ([1-5]\d\d):|(?:^|: |desc = )(401|403|407|429)(?::? |$)"#
 );
 
 /// `re`'s captures in `text`, asked for only when `re` matches: most texts do not, and a
@@ -588,6 +588,42 @@ mod tests {
             proptest::prop_assert_eq!(resolved.field(&ev), ev.field(text));
             proptest::prop_assert_eq!(resolved.lookup(&ev), lookup(&ev, text));
             proptest::prop_assert_eq!(resolved.derived(&ev), derived(&ev, text));
+        }
+    }
+
+    /// The shapes the status pattern is written for (its comment), and digits it must leave.
+    #[test]
+    fn the_status_in_a_text_in_each_shape() {
+        for (text, code) in [
+            ("GET https://api.example.com/v1/users: 403 Forbidden", "403"),
+            ("simpleforce: http code: 401", "401"),
+            ("go-jira: Status code: 401", "401"),
+            ("operation error: StatusCode: 403, RequestID: x", "403"),
+            ("PagerDuty status code 401", "401"),
+            (r#"body: {"status":403,"message":"no"}"#, "403"),
+            (r#"{"status_code": 503}"#, "503"),
+            ("Request failed with status 429", "429"),
+            (
+                "googleapi: Error 403: Request had insufficient authentication scopes.",
+                "403",
+            ),
+            (
+                "GET https://api.github.com/orgs/x: 401 Bad credentials []",
+                "401",
+            ),
+            ("rpc error: code = Unknown desc = 401", "401"),
+            ("429: rate limited", "429"),
+        ] {
+            assert_eq!(status_in_text(text).as_deref(), Some(code), "{text}");
+        }
+        for text in [
+            "took 12:40:31",
+            "dial tcp 10.0.0.1:4031: connection refused",
+            "user 4013 not found",
+            "listing users failed: 4290 items",
+            "page 2: 500 users",
+        ] {
+            assert_eq!(status_in_text(text), None, "{text}");
         }
     }
 
