@@ -340,6 +340,10 @@ pub struct RuleSet {
     error: Option<Scanner>,
     raw: Option<Scanner>,
     raw_ci: Option<Scanner>,
+    /// Field tests that stand for slots (`condition::Probe`), run on every event: numeric
+    /// ones by the number they read (one read per event for all its tests), and the others.
+    numbers: Vec<(condition::Number, Vec<(condition::Pred, usize)>)>,
+    probes: Vec<(condition::Probe, usize)>,
     /// Unique per set: a scratch's memos are valid for one set only.
     id: u64,
 }
@@ -352,6 +356,8 @@ impl RuleSet {
         rules.sort_by(|a, b| a.code.cmp(&b.code));
         let mut slots = Vec::new();
         let mut always = Vec::new();
+        let mut probes = Vec::new();
+        let mut numbers: Vec<(condition::Number, Vec<(condition::Pred, usize)>)> = Vec::new();
         let (mut msg, mut error, mut raw, mut raw_ci) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for (ri, r) in rules.iter().enumerate() {
@@ -374,10 +380,24 @@ impl RuleSet {
             for (slot, cond) in conds {
                 let si = slots.len();
                 slots.push((ri, slot));
-                match cond.required_literals() {
-                    Some(lits) if !lits.is_empty() => {
+                match cond.needs() {
+                    Some(needs) if !needs.is_empty() => {
                         always.push(false);
-                        for l in lits {
+                        for need in needs {
+                            let l = match need {
+                                condition::Need::Lit(l) => l,
+                                condition::Need::Probe(condition::Probe::Number(n, p)) => {
+                                    match numbers.iter_mut().find(|(m, _)| *m == n) {
+                                        Some((_, tests)) => tests.push((p, si)),
+                                        None => numbers.push((n, vec![(p, si)])),
+                                    }
+                                    continue;
+                                }
+                                condition::Need::Probe(p) => {
+                                    probes.push((p, si));
+                                    continue;
+                                }
+                            };
                             let list = match (l.place, l.ci) {
                                 (condition::Place::Msg, _) => &mut msg,
                                 (condition::Place::Error, _) => &mut error,
@@ -428,6 +448,8 @@ impl RuleSet {
             rules,
             slots,
             always,
+            numbers,
+            probes,
             msg,
             error,
             raw,
@@ -484,6 +506,22 @@ impl RuleSet {
             lower.make_ascii_lowercase();
             s.scan(lower, hits);
         }
+        for (number, tests) in &self.numbers {
+            if tests.iter().all(|&(_, si)| hits[si]) {
+                continue;
+            }
+            let Some(v) = number.read(ev) else { continue };
+            for (pred, si) in tests {
+                if condition::number_passes(pred, v) {
+                    hits[*si] = true;
+                }
+            }
+        }
+        for (p, si) in &self.probes {
+            if !hits[*si] && p.test(ev) {
+                hits[*si] = true;
+            }
+        }
     }
 
     /// The pure half of matching one event: every slot whose condition holds, in slot order,
@@ -498,20 +536,10 @@ impl RuleSet {
     ) {
         self.prefilter(ev, hits, scratch);
         let mut caps = Vec::new();
-        for (si, &(ri, slot)) in self.slots.iter().enumerate() {
-            if !hits[si] {
+        for (si, _) in hits.iter().enumerate().filter(|(_, h)| **h) {
+            let Some(cond) = self.slot_condition(si) else {
                 continue;
-            }
-            let rule = &self.rules[ri];
-            let w = rule.window.as_ref();
-            let cond = match slot {
-                Slot::Main => Some(&rule.matcher),
-                Slot::Reset => w.and_then(|w| w.reset.as_ref()),
-                Slot::Expect => w.and_then(|w| w.expect.as_ref()),
-                Slot::Until => w.and_then(|w| w.until.as_ref()),
-                Slot::Per => w.and_then(|w| w.per.as_ref()),
             };
-            let Some(cond) = cond else { continue };
             caps.clear();
             if cond.eval(ev, &mut caps) {
                 out.push(SlotHit {
@@ -519,6 +547,20 @@ impl RuleSet {
                     caps: std::mem::take(&mut caps),
                 });
             }
+        }
+    }
+
+    /// The condition prefilter slot `si` stands for.
+    fn slot_condition(&self, si: usize) -> Option<&Cond> {
+        let (ri, slot) = self.slots[si];
+        let rule = &self.rules[ri];
+        let w = rule.window.as_ref();
+        match slot {
+            Slot::Main => Some(&rule.matcher),
+            Slot::Reset => w.and_then(|w| w.reset.as_ref()),
+            Slot::Expect => w.and_then(|w| w.expect.as_ref()),
+            Slot::Until => w.and_then(|w| w.until.as_ref()),
+            Slot::Per => w.and_then(|w| w.per.as_ref()),
         }
     }
 
@@ -561,6 +603,108 @@ mod tests {
             .filter(|(_, b)| **b)
             .map(|(i, _)| i)
             .collect()
+    }
+
+    /// Parts of the zap records [`the_prefilter_never_misses_a_condition_that_holds`] builds:
+    /// messages, errors and status codes of the shapes the built-in rules read.
+    const MSGS: [&str; 10] = [
+        "HTTP request complete",
+        "Request complete",
+        "base-http-client: HTTP error status",
+        "retrying operation",
+        "Synced resources",
+        "Sync complete.",
+        "finished unary call with code Internal",
+        "pushed action",
+        "runner: error getting next task",
+        "listing users failed",
+    ];
+    const ERRORS: [&str; 10] = [
+        "rpc error: code = Unauthenticated desc = 401 Unauthorized",
+        "Error 503: backend",
+        "unexpected status code: 502",
+        "request failed: status_code=503",
+        "rpc error: code = PermissionDenied desc = 403 Forbidden",
+        "dial tcp: lookup api.example.com: no such host",
+        "429 Too Many Requests",
+        "x509: certificate signed by unknown authority",
+        "http code: 401",
+        "",
+    ];
+    const CODES: [f64; 7] = [200.0, 401.0, 403.0, 429.0, 500.0, 503.0, 61000.0];
+
+    fn record(choice: &[u8; 8]) -> String {
+        let mut o = serde_json::Map::new();
+        let level = ["info", "warn", "error"][usize::from(choice[0]) % 3];
+        o.insert("level".into(), level.into());
+        o.insert("ts".into(), 1.5.into());
+        o.insert(
+            "msg".into(),
+            MSGS[usize::from(choice[1]) % MSGS.len()].into(),
+        );
+        let e = usize::from(choice[2]) % (ERRORS.len() + 2);
+        if e < ERRORS.len() {
+            o.insert("error".into(), ERRORS[e].into());
+        }
+        let code = |c: u8| -> Option<serde_json::Value> {
+            let n = CODES[usize::from(c / 4) % CODES.len()];
+            match c % 4 {
+                0 => None,
+                1 => Some(n.into()),
+                2 => Some(format!("{n}").into()),
+                _ => Some("".into()),
+            }
+        };
+        for (key, c) in [
+            ("http.status_code", choice[3]),
+            ("status_code", choice[4]),
+            ("count", choice[5]),
+            ("grpc.time_ms", choice[6]),
+        ] {
+            if let Some(v) = code(c) {
+                o.insert(key.into(), v);
+            }
+        }
+        if choice[7] % 3 == 0 {
+            o.insert(
+                "action".into(),
+                serde_json::json!({"operation": "list-resources", "page_token": "t1"}),
+            );
+        }
+        serde_json::Value::Object(o).to_string()
+    }
+
+    proptest::proptest! {
+        /// Whatever the record, every built-in condition that holds on it has its slot hit by
+        /// the prefilter (literals and field probes together never miss one).
+        #[test]
+        fn the_prefilter_never_misses_a_condition_that_holds(
+            choice in proptest::array::uniform8(proptest::num::u8::ANY),
+        ) {
+            static SET: std::sync::LazyLock<RuleSet> =
+                std::sync::LazyLock::new(|| RuleSet::new(load_builtin().unwrap()));
+            let line = record(&choice);
+            let rec = crate::parse::json::parse_record(&line, true).unwrap();
+            let ev = crate::parse::event_of_record(
+                rec,
+                &line,
+                crate::event::Span::default(),
+                crate::event::EventKind::Json,
+            );
+            let mut hits = Vec::new();
+            SET.prefilter(&ev, &mut hits, &mut Scratch::default());
+            for (si, hit) in hits.iter().enumerate() {
+                let Some(cond) = SET.slot_condition(si) else { continue };
+                if cond.eval(&ev, &mut Vec::new()) {
+                    let (ri, slot) = SET.slots()[si];
+                    proptest::prop_assert!(
+                        *hit,
+                        "{} {:?} holds on {} but its slot was not hit",
+                        SET.rules[ri].code, slot, line
+                    );
+                }
+            }
+        }
     }
 
     #[test]
