@@ -17,10 +17,7 @@ pub enum Cond {
     Not(Box<Cond>),
     Level(Vec<Level>),
     Kind(Vec<EventKind>),
-    Field {
-        fields: Vec<context::FieldName>,
-        pred: Pred,
-    },
+    Field { fields: Vec<FieldName>, pred: Pred },
 }
 
 /// A test on one value.
@@ -296,7 +293,7 @@ pub enum Number {
     /// A field with no derived value, as a condition reads it.
     Field(FieldName),
     /// The derived status code's field part (`context::status_from_fields`); its error-text
-    /// part is found by literals.
+    /// part is found by other needs (`status_needs`).
     StatusFields,
 }
 
@@ -342,7 +339,7 @@ fn field_needs(field: &FieldName, pred: &Pred) -> Option<Vec<Need>> {
 
 /// A numeric test of the derived status code: its field part as a probe, and its error-text
 /// part as the code's digits there (an equality) or a scan of the text's codes (a comparison:
-/// the pattern's literals instead made BL304 read the status of every 429 retry line, +35 M
+/// the pattern's literals instead made BL304 read the status of every 429 retry line, +22 M
 /// instructions on the 5 MB info-level log).
 fn status_needs(pred: &Pred) -> Vec<Need> {
     let mut out = vec![Need::Probe(Probe::Number(
@@ -389,30 +386,6 @@ pub struct Lit {
     pub ci: bool,
 }
 
-fn key_literal(field: &str) -> Option<Vec<Lit>> {
-    let raw = |t: &str| {
-        Some(vec![Lit {
-            text: t.to_string(),
-            place: Place::Raw,
-            ci: false,
-        }])
-    };
-    if field == "status_code" {
-        // The derived status code is read from `http.status_code` or `status_code`.
-        return raw("status_code");
-    }
-    if matches!(
-        field,
-        "msg" | "error" | "raw" | "level" | "kind" | "ts" | "caller"
-    ) || context::DERIVED.contains(&field)
-    {
-        return None;
-    }
-    // The last dotted component appears as a JSON key in the raw text.
-    let key = field.rsplit('.').next().unwrap_or(field);
-    if literal_ok(key) { raw(key) } else { None }
-}
-
 /// The places a field's text is found in: decoded msg / error, or the raw line.
 fn places(field: &str) -> Option<&'static [Place]> {
     match field {
@@ -456,7 +429,8 @@ fn field_literals(field: &str, pred: &Pred) -> Option<Vec<Lit>> {
                 ci: false,
             }]);
         }
-        Pred::Exists(true) | Pred::Cmp(..) | Pred::EqualsNum(_) => return key_literal(field),
+        // A built-in or derived value (plain fields are probed): no literal is known.
+        Pred::Exists(true) | Pred::Cmp(..) | Pred::EqualsNum(_) => return None,
         Pred::Contains(lits) => (lits.texts().to_vec(), false),
         Pred::EqualsText(s) => (vec![s.clone()], false),
         Pred::Regex(re, _) => re.literals()?.clone(),
