@@ -354,8 +354,7 @@ impl FieldName {
 
     /// [`derived`] of the text.
     pub fn derived<'e>(&self, ev: &'e Event<'_>) -> Option<&'e str> {
-        let i = usize::from(self.derived?);
-        ev.derived.get_or(i, || derive(ev, DERIVED[i]))
+        derived_at(ev, usize::from(self.derived?))
     }
 }
 
@@ -391,7 +390,11 @@ const _: () = assert!(DERIVED.len() == crate::event::DERIVED_SLOTS);
 pub fn derived<'e>(ev: &'e Event<'_>, name: &str) -> Option<&'e str> {
     // A name that is no derived value (a field the event lacks: most template placeholders on
     // most lines) costs no error-text scan.
-    let i = derived_index(name)?;
+    derived_at(ev, derived_index(name)?)
+}
+
+/// Derived value `i` of [`DERIVED`], computed once per event.
+fn derived_at<'e>(ev: &'e Event<'_>, i: usize) -> Option<&'e str> {
     ev.derived.get_or(i, || derive(ev, DERIVED[i]))
 }
 
