@@ -305,6 +305,18 @@ pub fn lookup<'e>(ev: &'e Event<'_>, name: &str) -> Option<Cow<'e, str>> {
     derived(ev, name).map(Cow::Borrowed)
 }
 
+/// The number `name` holds on `ev` (a number, or text that is one or a Go duration, in
+/// seconds): [`FieldName::lookup`] then [`crate::event::parse_number_or_duration`], without
+/// printing a JSON number to read it back (a ratio window's `per_value` is read on every
+/// `Synced resources` line). A number reads as that text would: finite, and `-0` as `0`.
+pub fn number(ev: &Event<'_>, name: &FieldName) -> Option<f64> {
+    match name.get(ev) {
+        Some(Value::Num(n)) => n.is_finite().then_some(n + 0.0),
+        Some(v) => crate::event::parse_number_or_duration(&v.into_text()),
+        None => crate::event::parse_number_or_duration(name.derived(ev)?),
+    }
+}
+
 /// A name a rule or template reads on every event it is asked of, resolved when the rule
 /// loads: which built-in value, key slots ([`KeyRef`]) and derived value it is. Looking it up
 /// gives what [`lookup`] gives for its text, without the name comparisons and field scans.
@@ -645,6 +657,36 @@ mod tests {
             proptest::prop_assert_eq!(resolved.field(&ev), ev.field(text));
             proptest::prop_assert_eq!(resolved.lookup(&ev), lookup(&ev, text));
             proptest::prop_assert_eq!(resolved.derived(&ev), derived(&ev, text));
+        }
+
+        /// A window's number ([`number`]) is what its text reads as: any JSON number (whole,
+        /// fractional, huge, `-0`), a numeric or duration string, or no number.
+        #[test]
+        fn a_number_reads_as_its_text_would(
+            bits in proptest::num::u64::ANY,
+            pick in 0usize..8,
+            whole in -2_000_000i64..2_000_000,
+        ) {
+            let value = match pick {
+                0 => Value::Num(f64::from_bits(bits)),
+                1 => Value::Num(whole as f64),
+                2 => Value::Num(-0.0),
+                3 => Value::Num(whole as f64 / 1000.0),
+                4 => Value::Str(Cow::Owned(format!("{}ms", whole.abs()))),
+                5 => Value::Str(Cow::Owned(format!(" {whole} "))),
+                6 => Value::Str(Cow::Borrowed("n/a")),
+                _ => Value::Null,
+            };
+            let ev = Event {
+                fields: vec![(Cow::Borrowed("count"), value)],
+                ..Event::text("a line", crate::event::Span::default())
+            };
+            for text in ["count", "wait"] {
+                let by_text = lookup(&ev, text)
+                    .and_then(|v| crate::event::parse_number_or_duration(&v));
+                let got = number(&ev, &FieldName::new(text));
+                proptest::prop_assert_eq!(got.map(f64::to_bits), by_text.map(f64::to_bits));
+            }
         }
     }
 

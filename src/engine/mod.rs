@@ -300,9 +300,7 @@ impl<'r> Engine<'r> {
                         &|n| resolve_name(n, caps, ev, corr),
                         &mut key,
                     );
-                    let field = w.per_value.as_deref().unwrap_or("count");
-                    let value = context::lookup(ev, field)
-                        .and_then(|v| crate::event::parse_number_or_duration(&v));
+                    let value = w.per_value.as_ref().and_then(|f| context::number(ev, f));
                     if let (State::Ratio(s), Some(v)) = (&mut self.states[ri], value) {
                         s.per(&key, v);
                     }
@@ -640,14 +638,8 @@ impl<'r> Engine<'r> {
         match &mut self.states[ri] {
             State::None => {}
             State::Count(state) => {
-                let values: Vec<Option<f64>> = w
-                    .max
-                    .iter()
-                    .map(|f| {
-                        context::lookup(ev, f)
-                            .and_then(|v| crate::event::parse_number_or_duration(&v))
-                    })
-                    .collect();
+                let values: Vec<Option<f64>> =
+                    w.max.iter().map(|f| context::number(ev, f)).collect();
                 match state.observe(&key, ev.ts, || Self::mark(ev), &values) {
                     CountOutcome::Quiet => {}
                     CountOutcome::Crossed {
@@ -732,9 +724,7 @@ impl<'r> Engine<'r> {
         };
         let f = &mut self.findings[idx];
         for field in &w.max {
-            let Some(v) =
-                context::lookup(ev, field).and_then(|v| crate::event::parse_number_or_duration(&v))
-            else {
+            let Some(v) = context::number(ev, field) else {
                 continue;
             };
             keep_max(&mut f.vars, field, v);

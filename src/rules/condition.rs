@@ -208,7 +208,7 @@ impl Cond {
             Cond::All(cs) => cs.iter().filter_map(Cond::needs).max_by_key(|needs| {
                 let len = |n: &Need| match n {
                     Need::Lit(l) => l.text.len(),
-                    Need::Probe(_) => PROBE_RANK,
+                    Need::Number(..) | Need::Probe(_) => PROBE_RANK,
                 };
                 let shortest = needs.iter().map(len).min().unwrap_or(0);
                 let in_msg = needs
@@ -254,7 +254,7 @@ impl Cond {
             ns.into_iter()
                 .filter_map(|n| match n {
                     Need::Lit(l) => Some(l),
-                    Need::Probe(_) => None,
+                    Need::Number(..) | Need::Probe(_) => None,
                 })
                 .collect()
         })
@@ -270,17 +270,18 @@ const PROBE_RANK: usize = 16;
 pub enum Need {
     /// A literal in one of the event's texts.
     Lit(Lit),
-    /// A field test, run on every event: for a number or a key's presence, far more selective
+    /// A numeric test of a number the event may hold, run on every event: far more selective
     /// than the key's name or the number's digits in the raw line (every request line has
     /// `"http.status_code"`, and timestamps are full of 401s), and cheap through the key slots.
+    /// The prefilter reads each [`Number`] once per event for all the tests of it.
+    Number(Number, Pred),
+    /// Another test run on every event, for the same reason.
     Probe(Probe),
 }
 
-/// A field test the prefilter runs on every event.
+/// A field test other than a number's the prefilter runs on every event.
 #[derive(Clone, Debug)]
 pub enum Probe {
-    /// A numeric test of a number the event may hold.
-    Number(Number, Pred),
     /// `exists = true` of a field with no derived value.
     Present(FieldName),
     /// A numeric test of a code the error text states (`context::text_codes`).
@@ -310,7 +311,6 @@ impl Probe {
     /// True when the event may pass the test the probe stands for.
     pub fn test(&self, ev: &Event<'_>) -> bool {
         match self {
-            Probe::Number(n, p) => n.read(ev).is_some_and(|v| number_passes(p, v)),
             Probe::Present(f) => test_text(ev, f, |_| true),
             Probe::TextCodes(p) => {
                 context::text_codes(context::error_text(ev)).any(|v| number_passes(p, v))
@@ -329,7 +329,7 @@ fn field_needs(field: &FieldName, pred: &Pred) -> Option<Vec<Need>> {
     let plain = field.builtin().is_none() && !context::DERIVED.contains(&name);
     if plain && numeric {
         let number = Number::Field(field.clone());
-        return Some(vec![Need::Probe(Probe::Number(number, pred.clone()))]);
+        return Some(vec![Need::Number(number, pred.clone())]);
     }
     if plain && matches!(pred, Pred::Exists(true)) {
         return Some(vec![Need::Probe(Probe::Present(field.clone()))]);
@@ -342,10 +342,7 @@ fn field_needs(field: &FieldName, pred: &Pred) -> Option<Vec<Need>> {
 /// the pattern's literals instead made BL304 read the status of every 429 retry line, +22 M
 /// instructions on the 5 MB info-level log).
 fn status_needs(pred: &Pred) -> Vec<Need> {
-    let mut out = vec![Need::Probe(Probe::Number(
-        Number::StatusFields,
-        pred.clone(),
-    ))];
+    let mut out = vec![Need::Number(Number::StatusFields, pred.clone())];
     match pred {
         // The text part reads three digits from 100 to 599: those very digits.
         Pred::EqualsNum(n) if n.fract() == 0.0 && (100.0..600.0).contains(n) => {

@@ -394,7 +394,7 @@ fn window(cx: &Ctx<'_>, w: &WindowSpec) -> Result<Window, RuleError> {
         expect: opt_cond(&w.expect)?,
         until: opt_cond(&w.until)?,
         per: opt_cond(&w.per)?,
-        per_value: w.per_value.clone(),
+        per_value: w.per_value.as_deref().map(crate::context::FieldName::from),
         ratio: match &w.ratio {
             Some(r) if *r.get_ref() > 0.0 && r.get_ref().is_finite() => *r.get_ref(),
             Some(r) => return Err(cx.err(Some(r.span()), "`ratio` must be a positive number")),
@@ -402,7 +402,11 @@ fn window(cx: &Ctx<'_>, w: &WindowSpec) -> Result<Window, RuleError> {
         },
         within_secs: positive(cx, &w.within_secs, "within_secs")?,
         expect_before: w.expect_before,
-        max: w.max.clone(),
+        max: w
+            .max
+            .iter()
+            .map(|f| crate::context::FieldName::from(f.as_str()))
+            .collect(),
         example: w
             .example
             .as_ref()

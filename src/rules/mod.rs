@@ -84,11 +84,11 @@ pub struct Window {
     pub expect: Option<Cond>,
     pub until: Option<Cond>,
     pub per: Option<Cond>,
-    pub per_value: Option<String>,
+    pub per_value: Option<crate::context::FieldName>,
     pub ratio: f64,
     pub within_secs: Option<f64>,
     pub expect_before: bool,
-    pub max: Vec<String>,
+    pub max: Vec<crate::context::FieldName>,
     pub example: Option<Template>,
     pub max_keys: usize,
 }
@@ -180,9 +180,11 @@ impl Scanner {
         if pats.is_empty() {
             return None;
         }
-        // The raw-line scanners run on every line: a DFA, the fastest. The msg and error
-        // scanners run only on memo misses, so the contiguous NFA does: a DFA of the vendor
-        // vocabulary cost ~50 M instructions (about 15 ms) to build at every start.
+        // The raw-line scanners run on every line: the contiguous NFA behind its prefilter
+        // (teddy for these few literals). The msg and error scanners run only on memo misses,
+        // so the one cheapest to build does, the noncontiguous NFA (the contiguous one is
+        // built from it; a DFA of the vendor vocabulary cost ~50 M instructions, about 15 ms,
+        // to build at every start).
         let kind = if memoised {
             aho_corasick::AhoCorasickKind::NoncontiguousNFA
         } else {
@@ -386,7 +388,7 @@ impl RuleSet {
                         for need in needs {
                             let l = match need {
                                 condition::Need::Lit(l) => l,
-                                condition::Need::Probe(condition::Probe::Number(n, p)) => {
+                                condition::Need::Number(n, p) => {
                                     match numbers.iter_mut().find(|(m, _)| *m == n) {
                                         Some((_, tests)) => tests.push((p, si)),
                                         None => numbers.push((n, vec![(p, si)])),

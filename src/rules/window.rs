@@ -420,7 +420,14 @@ impl RatioState {
     /// The denominator's value for `key` is now `value` (later values replace earlier ones:
     /// progress counts are cumulative).
     pub fn per(&mut self, key: &str, value: f64) {
-        self.per.put(key.to_string(), value);
+        // A key seen before is updated in place (made the most recent, as `put` does), so
+        // only a new key is copied.
+        match self.per.get_mut(key) {
+            Some(v) => *v = value,
+            None => {
+                self.per.put(key.to_string(), value);
+            }
+        }
     }
 
     /// Decides and starts over: (matches, denominator).
