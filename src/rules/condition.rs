@@ -501,9 +501,13 @@ fn hir_literals(hir: &regex_syntax::hir::Hir) -> Option<Vec<String>> {
 /// A regex that only stands for a set of literal strings: `^(a|b)$` (equals one),
 /// `^prefix (x|y)` (starts with one), `(x|y) suffix$`, `next page token (unchanged|same)`
 /// (contains one). Matched with string comparisons: the same answers, without the regex engine.
+/// `^(?P<name>a|b)$` too: its one group holds the whole value.
 #[derive(Debug, Clone)]
 pub struct LitMatch {
     set: LitSet,
+    /// The name of the group around the whole value (`^(?P<name>…)$`), captured as the regex
+    /// captures it.
+    capture: Option<String>,
 }
 
 /// A literal set and where its literals must stand: the whole value (`^…$`), its start, its
@@ -544,7 +548,39 @@ impl LitMatch {
             (false, true) => LitSet::Suffix(texts),
             (false, false) => LitSet::Anywhere(Needles::new(texts)),
         };
-        Some(LitMatch { set })
+        Some(LitMatch { set, capture: None })
+    }
+
+    /// The literal form of a parsed pattern with groups: only `^(…)$` with one group around
+    /// the whole body, whose value is then the whole text (BL611's `^(?P<resources>50|100|…)$`
+    /// on every `Synced resources` line: a match and a capture search before).
+    pub fn from_hir_with_group(hir: &regex_syntax::hir::Hir) -> Option<LitMatch> {
+        use regex_syntax::hir::{HirKind, Look};
+        let is = |h: &regex_syntax::hir::Hir, look: Look| matches!(h.kind(), HirKind::Look(l) if *l == look);
+        let HirKind::Concat(parts) = hir.kind() else {
+            return None;
+        };
+        let [start, group, end] = parts.as_slice() else {
+            return None;
+        };
+        let HirKind::Capture(group) = group.kind() else {
+            return None;
+        };
+        if !is(start, Look::Start)
+            || !is(end, Look::End)
+            || group.sub.properties().explicit_captures_len() != 0
+        {
+            return None;
+        }
+        Some(LitMatch {
+            set: LitSet::Whole(literal_set(&group.sub, 64)?),
+            capture: group.name.as_deref().map(str::to_string),
+        })
+    }
+
+    /// The name the whole value is captured under, if any.
+    pub fn capture(&self) -> Option<&str> {
+        self.capture.as_deref()
     }
 
     /// The literals, in order.
@@ -641,7 +677,13 @@ fn eval_field(ev: &Event<'_>, field: &FieldName, pred: &Pred, caps: &mut Capture
         Pred::Contains(lits) => test_text(ev, field, |v| lits.any_in(v)),
         Pred::EqualsText(s) => test_text(ev, field, |v| v == s.as_str()),
         Pred::Regex(re, false) => test_text(ev, field, |v| re.get().is_match(v)),
-        Pred::Literals(lm) => test_text(ev, field, |v| lm.matches(v)),
+        Pred::Literals(lm) => test_text(ev, field, |v| {
+            let hit = lm.matches(v);
+            if let (true, Some(name)) = (hit, lm.capture()) {
+                caps.push((name.to_string(), v.to_string()));
+            }
+            hit
+        }),
         Pred::Regex(re, true) => test_text(ev, field, |v| {
             let re = re.get();
             // The capture engines are slower: most texts do not match, find that out first.
@@ -796,6 +838,54 @@ mod tests {
             for t in &texts {
                 proptest::prop_assert_eq!(lm.matches(t), re.is_match(t), "{:?} on {:?}", p, t);
             }
+        }
+
+        /// `^(?P<g>…)$` and `^(…)$` in literal form match as the regex does and capture
+        /// what it captures: the group's text, under its name.
+        #[test]
+        fn a_grouped_literal_form_captures_what_the_regex_does(
+            words in proptest::collection::vec("[ab]{0,3}(\\\\[.$^()|?*]|[.$^()|?*])?[ab]{0,2}", 1..4),
+            named: bool,
+            texts in proptest::collection::vec("[ab.$^()|]{0,6}", 1..8),
+        ) {
+            let open = if named { "(?P<g>" } else { "(" };
+            let p = format!("^{open}{})$", words.join("|"));
+            let hir = regex_syntax::Parser::new().parse(&p);
+            let (Ok(re), Ok(hir)) = (Regex::new(&p), hir) else {
+                return Ok(());
+            };
+            let Some(lm) = LitMatch::from_hir_with_group(&hir) else {
+                return Ok(());
+            };
+            proptest::prop_assert_eq!(lm.capture(), named.then_some("g"));
+            let field = FieldName::from("msg");
+            // The literals themselves (matches), and random texts (mostly not).
+            let all: Vec<String> = lm.texts().iter().cloned().chain(texts).collect();
+            for t in &all {
+                let ev = Event::text(t, crate::event::Span::default());
+                let mut caps = Vec::new();
+                let hit = eval_field(&ev, &field, &Pred::Literals(lm.clone()), &mut caps);
+                proptest::prop_assert_eq!(hit, re.is_match(t), "{:?} on {:?}", p, t);
+                let want: Captures = re
+                    .captures(t)
+                    .and_then(|c| c.name("g"))
+                    .map(|m| vec![("g".to_string(), m.as_str().to_string())])
+                    .unwrap_or_default();
+                proptest::prop_assert_eq!(caps, want, "{:?} on {:?}", p, t);
+            }
+        }
+    }
+
+    #[test]
+    fn bl611s_page_size_pattern_is_matched_as_literals() {
+        let p = "^(?P<resources>50|100|200|250|500|1000|2000|5000|10000)$";
+        let lm = LitMatch::from_hir_with_group(&regex_syntax::Parser::new().parse(p).unwrap())
+            .expect("a literal form");
+        assert_eq!(lm.capture(), Some("resources"));
+        assert!(lm.matches("500") && !lm.matches("5000 ") && !lm.matches("20"));
+        for p in ["^(a)(b)$", "^(a)b$", "(?P<x>a)$", "^(?P<x>a|b*)$"] {
+            let hir = regex_syntax::Parser::new().parse(p).unwrap();
+            assert!(LitMatch::from_hir_with_group(&hir).is_none(), "{p}");
         }
     }
 

@@ -581,11 +581,14 @@ fn leaf(
             cx.err(Some(r.span()), format!("invalid regex: {first}"))
         };
         let hir = regex_syntax::Parser::new().parse(pattern);
-        let literal = hir
-            .as_ref()
-            .ok()
-            .filter(|h| h.properties().explicit_captures_len() == 0)
-            .and_then(LitMatch::from_hir);
+        let literal =
+            hir.as_ref()
+                .ok()
+                .and_then(|h| match h.properties().explicit_captures_len() {
+                    0 => LitMatch::from_hir(h),
+                    1 => LitMatch::from_hir_with_group(h),
+                    _ => None,
+                });
         match literal {
             Some(lm) => Pred::Literals(lm),
             None => {

@@ -48,7 +48,11 @@ impl Cond {
     fn captures(&self) -> bool {
         match self {
             Cond::All(cs) | Cond::Any(cs) => cs.iter().any(Cond::captures),
-            Cond::Field { pred, .. } => matches!(pred, Pred::Regex(_, true)),
+            Cond::Field { pred, .. } => match pred {
+                Pred::Regex(_, named) => *named,
+                Pred::Literals(lm) => lm.capture().is_some(),
+                _ => false,
+            },
             Cond::Not(_) | Cond::Level(_) | Cond::Kind(_) => false,
         }
     }
