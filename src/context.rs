@@ -478,7 +478,7 @@ pub fn text_codes(text: &str) -> impl Iterator<Item = f64> + '_ {
     std::iter::from_fn(move || {
         while i < b.len() {
             if !b[i].is_ascii_digit() {
-                i += 1;
+                i = next_digit(b, i + 1);
                 continue;
             }
             let start = i;
@@ -494,6 +494,29 @@ pub fn text_codes(text: &str) -> impl Iterator<Item = f64> + '_ {
         }
         None
     })
+}
+
+/// The first ASCII digit at or after `i` (or the end), eight bytes at a time: error texts are
+/// mostly words (SWAR: a byte `x` of a word is a digit when `x - '0'` is below 10, tested on
+/// all eight at once without borrows crossing bytes; a candidate chunk is then read bytewise).
+fn next_digit(b: &[u8], mut i: usize) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        // Bytes at or above 0x80 are never digits; below it, `(x & 0x7f) + (0x80 - '0')` has
+        // its high bit set when x >= '0', and `(x & 0x7f) + (0x80 - ':')` when x > '9'.
+        let low = w & !HIGH;
+        let ge0 = low.wrapping_add(ONES * (0x80 - u64::from(b'0')));
+        let gt9 = low.wrapping_add(ONES * (0x80 - u64::from(b':')));
+        if ge0 & !gt9 & !w & HIGH != 0 {
+            break;
+        }
+        i += 8;
+    }
+    b.get(i..)
+        .and_then(|rest| rest.iter().position(u8::is_ascii_digit))
+        .map_or(b.len(), |p| i + p)
 }
 
 /// The two fields a status code is read from, resolved once.
@@ -729,6 +752,20 @@ mod tests {
                 let n: f64 = code.parse().unwrap();
                 proptest::prop_assert!(text_codes(&text).any(|c| c == n), "{:?}", text);
             }
+        }
+
+        /// The word-at-a-time digit search finds the first digit a byte loop finds, wherever
+        /// it starts and whatever the bytes (non-ASCII included).
+        #[test]
+        fn the_next_digit_is_the_first_digit(
+            bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..40),
+            from in 0usize..41,
+        ) {
+            let naive = bytes
+                .get(from..)
+                .and_then(|r| r.iter().position(u8::is_ascii_digit))
+                .map_or(bytes.len(), |p| from + p);
+            proptest::prop_assert_eq!(next_digit(&bytes, from), naive);
         }
 
         /// The code read from the match is the pattern's captured group.
