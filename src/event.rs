@@ -100,10 +100,14 @@ impl Level {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Timestamp(pub i64);
 
+/// The latest log time taken, in seconds since the epoch (a year in 2255): later, or before
+/// 1970, is no log time, and a time's nanoseconds must fit an i64.
+pub const MAX_EPOCH_SECS: i64 = 9_000_000_000;
+
 impl Timestamp {
     /// From zap's `ts` epoch seconds float. Returns `None` for NaN or absurd values.
     pub fn from_epoch_secs(secs: f64) -> Option<Timestamp> {
-        if !secs.is_finite() || !(0.0..=9.0e9).contains(&secs) {
+        if !secs.is_finite() || !(0.0..=MAX_EPOCH_SECS as f64).contains(&secs) {
             return None;
         }
         Some(Timestamp((secs * 1e9).round() as i64))

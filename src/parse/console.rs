@@ -74,6 +74,15 @@ fn iso8601(i: &str) -> IResult<&str, Timestamp> {
     }
     let days = days_from_civil(num(y), mo, d);
     let secs = days * 86_400 + h * 3600 + mi * 60 + s - offset_secs;
+    // The range a JSON `ts` is taken in (`Timestamp::from_epoch_secs`): a year before 1970 or
+    // after 2255 is no log time, and its nanoseconds would not fit an i64 (the fuzzer's
+    // `"ts":"9301-11-30T12:44:02…"` overflowed here).
+    if !(0..=crate::event::MAX_EPOCH_SECS).contains(&secs) {
+        return Err(nom::Err::Error(nom::error::Error::new(
+            i,
+            nom::error::ErrorKind::Verify,
+        )));
+    }
     let nanos = frac
         .map(|f| num(f) * 10i64.pow(9 - f.len() as u32))
         .unwrap_or(0);
@@ -241,5 +250,27 @@ mod tests {
                 .to_rfc3339(),
             "2025-08-22T21:04:23.000Z"
         );
+    }
+
+    /// A time outside 1970..2255 is no log time (its nanoseconds overflowed an i64: fuzzing,
+    /// `zap_scan`); the edges of the range still are.
+    #[test]
+    fn a_time_out_of_range_is_no_time() {
+        for t in [
+            "9301-11-30T12:44:02Z",
+            "0000-01-01T00:00:00Z",
+            "1969-12-31T23:59:59Z",
+            "2262-04-11T23:47:16.854775808Z",
+            "1970-01-01T00:30:00+01:00",
+        ] {
+            assert_eq!(parse_time(t), None, "{t}");
+        }
+        assert_eq!(
+            parse_time("1970-01-01T00:00:00Z").map(|t| t.as_secs_f64()),
+            Some(0.0)
+        );
+        let last = parse_time("2255-03-14T16:00:00.999999999Z").unwrap();
+        assert_eq!(last.to_rfc3339(), "2255-03-14T16:00:00.999Z");
+        assert_eq!(parse_time("2255-03-14T16:00:01Z"), None);
     }
 }
