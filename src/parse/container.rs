@@ -79,7 +79,9 @@ fn rfc3339_len(s: &str) -> Option<usize> {
     if !(digits(0..4) && b.get(4) == Some(&b'-') && b.get(10) == Some(&b'T') && digits(11..13)) {
         return None;
     }
-    let end = s[..s.len().min(40)].find(' ')?;
+    // Bytes, not chars: the 40th byte may be inside a character (fuzzing, `parse_lines`: a
+    // zap console line with a multi-byte level panicked here); a space is always a boundary.
+    let end = b[..b.len().min(40)].iter().position(|&c| c == b' ')?;
     let t = &s[..end];
     let zoned = t.ends_with('Z')
         || (t.len() > 6 && matches!(b[end - 6], b'+' | b'-') && b[end - 3] == b':');
@@ -174,6 +176,15 @@ mod tests {
             ),
             ("2026-01-01T00:00:00Z something happened", Some("<plain>")),
             ("{\"level\":\"info\"}", Some("<plain>")),
+            // A multi-byte character across byte 40 (fuzzing): no time, no panic.
+            (
+                "2025-08-22T14:04:25.573-0700\t\u{fffd}\u{fffd}\u{fffd}\u{fffd}\tretry.go:125\tm",
+                Some("<plain>"),
+            ),
+            (
+                "2026-01-01T00:00:00.123456789éééééé stderr F x",
+                Some("<plain>"),
+            ),
         ];
         for (line, want) in cases {
             assert_eq!(text(unwrap(line, &mut j)).as_deref(), want, "{line}");
