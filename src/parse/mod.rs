@@ -58,6 +58,8 @@ pub struct Parser {
     pub stats: Stats,
     /// Partial container-runtime lines waiting for the part that ends them.
     joiner: container::Joiner,
+    /// Partial lines the joiner holds (counted once the line they belong to is read).
+    parts: u64,
     /// Physical lines joined into the next event (counted with its kind).
     joined_lines: u64,
 }
@@ -77,6 +79,7 @@ impl Parser {
             last_ts: None,
             stats: Stats::default(),
             joiner: container::Joiner::default(),
+            parts: 0,
             joined_lines: 0,
         }
     }
@@ -102,11 +105,14 @@ impl Parser {
             container::Unwrapped::Plain => (line.text, false),
             container::Unwrapped::Inner(s) => (s, true),
             container::Unwrapped::Owned(s) => {
+                // The parts it was joined from are lines of the event it makes (not of
+                // whatever line came between them: fuzzing, `parse_lines`).
+                self.joined_lines += std::mem::take(&mut self.parts);
                 owned = s;
                 (owned.as_str(), true)
             }
             container::Unwrapped::Partial => {
-                self.joined_lines += 1;
+                self.parts += 1;
                 return;
             }
         };
@@ -155,11 +161,15 @@ impl Parser {
 
     /// [`Parser::finish`] for callers of [`Parser::push_pre`].
     pub fn finish_pre(&mut self, emit: &mut Emit<'_>) {
-        // A partial container line never ended: read what it holds.
-        if let Some(rest) = self.joiner.take() {
+        // A partial container line never ended: read what it holds (an empty text if its
+        // parts were empty), its last part as the line.
+        let rest = self.joiner.take();
+        let parts = std::mem::take(&mut self.parts);
+        if parts > 0 {
+            let rest = rest.unwrap_or_default();
             self.stats.lines -= 1;
             let number = self.stats.lines + 1;
-            self.joined_lines = self.joined_lines.saturating_sub(1);
+            self.joined_lines += parts - 1;
             self.push_pre(
                 Line {
                     text: &rest,
@@ -603,5 +613,25 @@ mod tests {
     fn truncated_json_is_text() {
         let evs = parse_all("{\"level\":");
         assert_eq!(evs[0].0, EventKind::Text);
+    }
+
+    /// Partial container lines count with the line they end in, whatever comes between, and
+    /// with what is left at the end (`parse_all` checks every line is counted once: fuzzing,
+    /// `parse_lines`, found `{"log":"i"}` and a blank line counted three times for two).
+    #[test]
+    fn partial_container_lines_are_counted_once() {
+        for input in [
+            "{\"log\":\"i\"}\n",
+            "{\"log\":\"\"}",
+            "{\"log\":\"\"}\n{\"log\":\"\"}\nplain",
+            "{\"log\":\"{\\\"a\\\":\"}\nplain\n{\"log\":\"1}\\n\"}",
+            "2026-01-01T00:00:00Z stderr P {\"a\":\nplain\n2026-01-01T00:00:01Z stderr F 1}",
+            "2026-01-01T00:00:00Z stderr P x\n2026-01-01T00:00:00Z stderr P y",
+        ] {
+            parse_all(input);
+        }
+        let evs = parse_all("{\"log\":\"{\\\"a\\\":\"}\nplain\n{\"log\":\"1}\\n\"}");
+        assert_eq!(evs[0].3, "plain");
+        assert_eq!(evs[1].0, EventKind::Json);
     }
 }
