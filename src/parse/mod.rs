@@ -58,8 +58,10 @@ pub struct Parser {
     pub stats: Stats,
     /// Partial container-runtime lines waiting for the part that ends them.
     joiner: container::Joiner,
-    /// Partial lines the joiner holds (counted once the line they belong to is read).
+    /// Partial lines the joiner holds (counted once the line they belong to is read), and the
+    /// line number and offset of the last one.
     parts: u64,
+    part_at: (u64, u64),
     /// Physical lines joined into the next event (counted with its kind).
     joined_lines: u64,
 }
@@ -80,6 +82,7 @@ impl Parser {
             stats: Stats::default(),
             joiner: container::Joiner::default(),
             parts: 0,
+            part_at: (0, 0),
             joined_lines: 0,
         }
     }
@@ -113,6 +116,7 @@ impl Parser {
             }
             container::Unwrapped::Partial => {
                 self.parts += 1;
+                self.part_at = (line.number, line.offset);
                 return;
             }
         };
@@ -161,25 +165,39 @@ impl Parser {
 
     /// [`Parser::finish`] for callers of [`Parser::push_pre`].
     pub fn finish_pre(&mut self, emit: &mut Emit<'_>) {
-        // A partial container line never ended: read what it holds (an empty text if its
-        // parts were empty), its last part as the line.
+        // A partial container line never ended: what it holds (an empty text if its parts
+        // were empty) is read on its own at its last part's line, after any block that opened
+        // after it (read as a line of that block, it was numbered past the input's end:
+        // fuzzing, `parse_lines`).
         let rest = self.joiner.take();
         let parts = std::mem::take(&mut self.parts);
         if parts > 0 {
+            self.flush_pending(emit);
             let rest = rest.unwrap_or_default();
-            self.stats.lines -= 1;
-            let number = self.stats.lines + 1;
+            let stripped;
+            let text = if memchr::memchr(0x1b, rest.as_bytes()).is_some() {
+                stripped = strip_ansi(&rest);
+                stripped.as_str()
+            } else {
+                rest.as_str()
+            };
             self.joined_lines += parts - 1;
-            self.push_pre(
+            let (number, offset) = self.part_at;
+            self.single(
                 Line {
-                    text: &rest,
+                    text,
                     number,
-                    offset: 0,
+                    offset,
                 },
                 None,
                 emit,
             );
         }
+        self.flush_pending(emit);
+    }
+
+    /// Emits the multi-line event still open, if any.
+    fn flush_pending(&mut self, emit: &mut Emit<'_>) {
         match self.pending {
             Pending::None => {}
             Pending::JsonBlock { .. } => self.flush_block_as_text(emit),
@@ -617,7 +635,8 @@ mod tests {
 
     /// Partial container lines count with the line they end in, whatever comes between, and
     /// with what is left at the end (`parse_all` checks every line is counted once: fuzzing,
-    /// `parse_lines`, found `{"log":"i"}` and a blank line counted three times for two).
+    /// `parse_lines`, found `{"log":"i"}` and a blank line counted three times for two), and
+    /// what is left at the end is read at its own line, not past the input's last one.
     #[test]
     fn partial_container_lines_are_counted_once() {
         for input in [
@@ -627,8 +646,14 @@ mod tests {
             "{\"log\":\"{\\\"a\\\":\"}\nplain\n{\"log\":\"1}\\n\"}",
             "2026-01-01T00:00:00Z stderr P {\"a\":\nplain\n2026-01-01T00:00:01Z stderr F 1}",
             "2026-01-01T00:00:00Z stderr P x\n2026-01-01T00:00:00Z stderr P y",
+            "{\"log\":\"\"}\n{",
+            "{\"log\":\"x\"}\n{\n\"a\": 1",
+            "{\"log\":\"{\"}\npanic: boom\n\ngoroutine 1 [running]:",
         ] {
-            parse_all(input);
+            let lines = input.split('\n').count() as u64;
+            for (_, first, last, _) in parse_all(input) {
+                assert!(1 <= first && first <= last && last <= lines, "{input:?}");
+            }
         }
         let evs = parse_all("{\"log\":\"{\\\"a\\\":\"}\nplain\n{\"log\":\"1}\\n\"}");
         assert_eq!(evs[0].3, "plain");
