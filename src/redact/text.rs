@@ -91,9 +91,12 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
             r#"(?P<k>(?-u:\b)[A-Za-z][A-Za-z0-9_.\-]{0,63})(?P<sep>=|%3[Dd]|:[ \t]*|[ \t]+=[ \t]*)(?P<v>"(?:[^"\\]|\\.)*"|'[^'\\\n]*'|[^\s&"'\\,;)}\]]+)"#,
             Rep::Keyed,
         ),
-        // Command-line flags: --client-secret x, --api-token=x.
+        // Command-line flags: --client-secret x, --api-token=x; any name BL904's flag pattern
+        // reads (` --[\w-]*secret…`), dashes, digits and underscores included (fuzzing,
+        // `secret`: an ANSI sequence stripped from ` --x` + `\x1b[ c` + `lient_secret=…` left a
+        // flag named `---x…lient_secret` that BL904 reported and this pattern did not redact).
         p(
-            r#"(?P<k>--[A-Za-z0-9][A-Za-z0-9\-]*)(?P<sep>=|[ \t]+)(?P<v>[^\s"'\\-][^\s"'\\]*)"#,
+            r#"(?P<k>--[A-Za-z0-9_\-]*[A-Za-z0-9_])(?P<sep>=|[ \t]+)(?P<v>[^\s"'\\-][^\s"'\\]*)"#,
             Rep::Keyed,
         ),
         // JWTs (header and payload are base64url JSON objects).
@@ -320,6 +323,13 @@ mod tests {
                 "baton-okta --api-token 00abcDEF123 --client-secret=zz9-sec",
                 "zz9-sec",
             ),
+            // Flag names BL904 reads as credentials whatever their first bytes.
+            ("run --client_secret=zz9-sec", "zz9-sec"),
+            (
+                "x -----0B855lient_secret=Zq9FuzzSecretQ7w",
+                "Zq9FuzzSecretQ7w",
+            ),
+            ("x --0-api-token 00abcDEF123", "00abcDEF123"),
             (
                 "token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U here",
                 "dozjgNryP4J3jVmNHl0w5N",
