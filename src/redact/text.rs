@@ -86,9 +86,11 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
             r#"\\"(?P<k>[A-Za-z0-9_.\-]{1,64})\\"[ \t]*:[ \t]*(?P<v>\\"(?:[^"\\]|\\[^"])*\\")"#,
             Rep::Keyed,
         ),
-        // name=value, name: value, name="value", name='value', and URL-encoded name%3Dvalue.
+        // name=value, name: value, name="value", name='value', and URL-encoded name%3Dvalue. A
+        // name may start with a digit or `_` (fuzzing, `secret`: `5client_secret=…`, what an
+        // escape sequence stripped from `5\x1b client_secret=…` left, kept its value).
         p(
-            r#"(?P<k>(?-u:\b)[A-Za-z][A-Za-z0-9_.\-]{0,63})(?P<sep>=|%3[Dd]|:[ \t]*|[ \t]+=[ \t]*)(?P<v>"(?:[^"\\]|\\.)*"|'[^'\\\n]*'|[^\s&"'\\,;)}\]]+)"#,
+            r#"(?P<k>(?-u:\b)[A-Za-z0-9_][A-Za-z0-9_.\-]{0,63})(?P<sep>=|%3[Dd]|:[ \t]*|[ \t]+=[ \t]*)(?P<v>"(?:[^"\\]|\\.)*"|'[^'\\\n]*'|[^\s&"'\\,;)}\]]+)"#,
             Rep::Keyed,
         ),
         // Command-line flags: --client-secret x, --api-token=x; any name BL904's flag pattern
@@ -330,6 +332,8 @@ mod tests {
                 "Zq9FuzzSecretQ7w",
             ),
             ("x --0-api-token 00abcDEF123", "00abcDEF123"),
+            ("\u{0}5client_secret=Zq9FuzzSecretQ7w", "Zq9FuzzSecretQ7w"),
+            ("id _api_key=Zq9FuzzSecretQ7w", "Zq9FuzzSecretQ7w"),
             (
                 "token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U here",
                 "dozjgNryP4J3jVmNHl0w5N",
