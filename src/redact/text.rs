@@ -95,8 +95,9 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         ),
         // Command-line flags: --client-secret x, --api-token=x; any name BL904's flag pattern
         // reads (` --[\w-]*secret…`), dashes, digits and underscores included (fuzzing,
-        // `secret`: an ANSI sequence stripped from ` --x` + `\x1b[ c` + `lient_secret=…` left a
-        // flag named `---x…lient_secret` that BL904 reported and this pattern did not redact).
+        // `secret`: stripping the escape sequence `\x1b[ c` from
+        // ` -----0B855\x1b[ client_secret=…` left ` -----0B855lient_secret=…`, which BL904
+        // reported and this pattern kept).
         p(
             r#"(?P<k>--[A-Za-z0-9_\-]*[A-Za-z0-9_])(?P<sep>=|[ \t]+)(?P<v>[^\s"'\\-][^\s"'\\]*)"#,
             Rep::Keyed,
