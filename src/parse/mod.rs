@@ -120,13 +120,8 @@ impl Parser {
                 return;
             }
         };
-        let stripped;
-        let text = if memchr::memchr(0x1b, inner.as_bytes()).is_some() {
-            stripped = strip_ansi(inner);
-            stripped.as_str()
-        } else {
-            inner
-        };
+        let stripped = without_ansi(inner);
+        let text = stripped.as_ref();
         // An unwrapped or stripped line is not the line a record was prepared from.
         let pre = if !unwrapped && text.len() == line.text.len() {
             pre
@@ -174,18 +169,12 @@ impl Parser {
         if parts > 0 {
             self.flush_pending(emit);
             let rest = rest.unwrap_or_default();
-            let stripped;
-            let text = if memchr::memchr(0x1b, rest.as_bytes()).is_some() {
-                stripped = strip_ansi(&rest);
-                stripped.as_str()
-            } else {
-                rest.as_str()
-            };
+            let stripped = without_ansi(&rest);
             self.joined_lines += parts - 1;
             let (number, offset) = self.part_at;
             self.single(
                 Line {
-                    text,
+                    text: &stripped,
                     number,
                     offset,
                 },
@@ -512,6 +501,15 @@ pub fn event_of_record<'a>(
         nested: Default::default(),
         derived: Default::default(),
         slots: Default::default(),
+    }
+}
+
+/// `s` without its ANSI escape sequences; borrowed when it has none (most lines).
+fn without_ansi(s: &str) -> Cow<'_, str> {
+    if memchr::memchr(0x1b, s.as_bytes()).is_some() {
+        Cow::Owned(strip_ansi(s))
+    } else {
+        Cow::Borrowed(s)
     }
 }
 
