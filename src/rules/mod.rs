@@ -714,17 +714,22 @@ mod tests {
         }
     }
 
+    /// A rule set of the one built-in rule `code`.
+    fn one_rule(code: &str) -> RuleSet {
+        RuleSet::new(
+            load_builtin()
+                .unwrap()
+                .into_iter()
+                .filter(|r| r.code == code)
+                .collect(),
+        )
+    }
+
     #[test]
     fn a_scratch_serves_one_rule_set_at_a_time() {
         let mut scratch = Scratch::default();
         let a = RuleSet::new(load_builtin().unwrap());
-        let b = RuleSet::new(
-            load_builtin()
-                .unwrap()
-                .into_iter()
-                .filter(|r| r.code == "BL201")
-                .collect(),
-        );
+        let b = one_rule("BL201");
         let ev = crate::event::Event::text(
             "listing users failed: 401 Unauthorized",
             crate::event::Span::default(),
@@ -744,13 +749,7 @@ mod tests {
     /// searched by the case-sensitive raw scanner, and still admits every case of the flag.
     #[test]
     fn a_literal_without_letters_is_found_in_any_case() {
-        let set = RuleSet::new(
-            load_builtin()
-                .unwrap()
-                .into_iter()
-                .filter(|r| r.code == "BL904")
-                .collect(),
-        );
+        let set = one_rule("BL904");
         let main = (0..set.slot_count())
             .find(|&si| set.slots()[si].1 == Slot::Main)
             .unwrap();
